@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The README's test command: installs what the tests need on a fresh Debian machine, then runs them.
+# Needs root for the Debian packages and for the fake Pi lab (namespaces, overlays, sshd).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+debian_packages=(openssh-server openssh-client sudo tmux iproute2 util-linux procps)
+missing=()
+for p in "${debian_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-and-test: missing Debian packages: ${missing[*]}; run as root or install them." >&2
+    exit 1
+  fi
+  echo "install-and-test: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+npm ci --no-audit --no-fund
+npm test

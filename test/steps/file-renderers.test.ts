@@ -79,7 +79,7 @@ describe('network configuration', () => {
     assert.deepEqual(dhcpcdConflicts(stockDhcpcd, 'eth0'), []);
     assert.deepEqual(
       dhcpcdConflicts(`${stockDhcpcd}interface eth0\nstatic ip_address=1.2.3.4/24\n`, 'eth0'),
-      [13],
+      [12],
     );
     const managed = `${stockDhcpcd}# BEGIN pi-cluster-wizard static-ip\n${dhcpcdBlock(worker1)}\n# END pi-cluster-wizard static-ip\n`;
     assert.deepEqual(dhcpcdConflicts(managed, 'eth0'), []);

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# A fake Pi's SD card. Runs for the life of the lab in the node's own mount namespace, where it
+# mounts copy-on-write overlays over the host's /etc, /home, /root, /usr/local, /var/lib/sudo,
+# /var/log and /var/mail (upper layers in the node's directory of the lab), provisions them once
+# like a freshly flashed Raspberry Pi OS card, prints "ready <pid>" and sleeps. Each boot of the
+# node starts from a copy of this mount namespace (node-init.sh), so files survive reboots as on a
+# card.
+#
+# Environment: NODE_DIR, PROFILE (dhcpcd|networkmanager|ifupdown), PI_PASSWORD, SUDO_MODE
+# (password|nopasswd), LAB_SCRIPTS (this directory), SHARED_IDENTITY (a directory holding the host keys
+# and machine-id every cloned card shares; empty for cards of their own).
+set -euo pipefail
+
+: "${NODE_DIR:?}" "${PROFILE:?}" "${PI_PASSWORD:?}" "${SUDO_MODE:?}" "${LAB_SCRIPTS:?}"
+shared_identity=${SHARED_IDENTITY:-}
+
+for dir in /etc /home /root /usr/local /var/lib/sudo /var/log /var/mail; do
+  [ -d "$dir" ] || continue
+  layer=${dir//\//_}
+  mkdir -p "$NODE_DIR/upper/$layer" "$NODE_DIR/work/$layer"
+  mount -t overlay "pcw-lab$layer" \
+    -o "lowerdir=$dir,upperdir=$NODE_DIR/upper/$layer,workdir=$NODE_DIR/work/$layer" "$dir"
+done
+
+provision() {
+  local stock=$LAB_SCRIPTS/stock
+
+  install -m 0644 /dev/null /etc/hostname
+  echo raspberrypi >/etc/hostname
+  install -m 0644 "$stock/hosts" /etc/hosts
+
+  rm -f /etc/dhcpcd.conf /etc/network/interfaces
+  rm -rf /etc/NetworkManager/system-connections /etc/network/interfaces.d
+  case $PROFILE in
+  dhcpcd) install -m 0644 "$stock/dhcpcd.conf" /etc/dhcpcd.conf ;;
+  ifupdown)
+    install -d -m 0755 /etc/network/interfaces.d
+    install -m 0644 "$stock/interfaces" /etc/network/interfaces
+    ;;
+  networkmanager)
+    install -d -m 0755 /etc/NetworkManager/system-connections
+    sed "s/^uuid=UUID\$/uuid=$(cat /proc/sys/kernel/random/uuid)/" \
+      "$stock/Wired connection 1.nmconnection" \
+      >"/etc/NetworkManager/system-connections/Wired connection 1.nmconnection"
+    chmod 0600 /etc/NetworkManager/system-connections/*.nmconnection
+    ;;
+  *)
+    echo "node-disk: unknown profile $PROFILE" >&2
+    exit 1
+    ;;
+  esac
+
+  # A card of its own gets fresh host keys; cloned cards share one set (as after dd).
+  # ed25519 and ecdsa only: RSA generation takes seconds per node.
+  rm -f /etc/ssh/ssh_host_*
+  if [ -n "$shared_identity" ]; then
+    cp -p "$shared_identity"/ssh_host_* /etc/ssh/
+    install -m 0444 "$shared_identity/machine-id" /etc/machine-id
+  else
+    ssh-keygen -q -N '' -C root@raspberrypi -t ed25519 -f /etc/ssh/ssh_host_ed25519_key
+    ssh-keygen -q -N '' -C root@raspberrypi -t ecdsa -f /etc/ssh/ssh_host_ecdsa_key
+    tr -d '-' </proc/sys/kernel/random/uuid >/etc/machine-id
+    chmod 0444 /etc/machine-id
+  fi
+
+  # The login user, created in this card's /etc only, in the groups Raspberry Pi OS gives it.
+  local groups=() group
+  for group in adm dialout cdrom sudo audio video plugdev games users input render netdev gpio i2c spi; do
+    getent group "$group" >/dev/null && groups+=("$group")
+  done
+  useradd -m -s /bin/bash -G "$(
+    IFS=,
+    echo "${groups[*]}"
+  )" pi
+  echo "pi:$PI_PASSWORD" | chpasswd
+  rm -f /etc/sudoers.d/010_pi-nopasswd
+  if [ "$SUDO_MODE" = nopasswd ]; then
+    echo 'pi ALL=(ALL) NOPASSWD: ALL' >/etc/sudoers.d/010_pi-nopasswd
+    chmod 0440 /etc/sudoers.d/010_pi-nopasswd
+  fi
+
+  # sshd in a namespace cannot set the audit login uid; a real Pi can. Nothing else changes in PAM.
+  sed -i -E 's/^session\s+required\s+pam_loginuid\.so/session    optional     pam_loginuid.so/' /etc/pam.d/sshd
+
+  # SSH enabled, as Raspberry Pi Imager leaves it.
+  install -d -m 0755 /etc/systemd/system/multi-user.target.wants
+  ln -sfn /lib/systemd/system/ssh.service /etc/systemd/system/multi-user.target.wants/ssh.service
+  ln -sfn /lib/systemd/system/ssh.service /etc/systemd/system/sshd.service
+  local network_unit
+  case $PROFILE in
+  dhcpcd) network_unit=dhcpcd ;;
+  ifupdown) network_unit=networking ;;
+  networkmanager) network_unit=NetworkManager ;;
+  esac
+  ln -sfn "/lib/systemd/system/$network_unit.service" \
+    "/etc/systemd/system/multi-user.target.wants/$network_unit.service"
+
+  # The node's own reboot, shutdown, systemctl, hostnamectl and hostname, found before the real ones
+  # both by sudo's secure_path and by pi's PATH.
+  install -d -m 0755 /usr/local/sbin /usr/local/bin /usr/local/lib/pcw-lab
+  install -m 0755 "$LAB_SCRIPTS/fakes/reboot" "$LAB_SCRIPTS/fakes/shutdown" /usr/local/sbin/
+  ln -sfn reboot /usr/local/sbin/poweroff
+  ln -sfn reboot /usr/local/sbin/halt
+  install -m 0755 "$LAB_SCRIPTS/fakes/systemctl" "$LAB_SCRIPTS/fakes/hostnamectl" \
+    "$LAB_SCRIPTS/fakes/hostname" /usr/local/bin/
+  echo "$PROFILE" >/usr/local/lib/pcw-lab/profile
+}
+
+if [ ! -e "$NODE_DIR/provisioned" ]; then
+  provision
+  touch "$NODE_DIR/provisioned"
+fi
+
+echo "ready $$"
+exec sleep infinity

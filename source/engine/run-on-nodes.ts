@@ -1,0 +1,131 @@
+/**
+ * Runs one piece of work on many nodes in parallel, at most `concurrency` at a time. Every node is
+ * independent: its failure is caught into its own outcome and never stops or touches the others.
+ */
+
+import { formatTransportError } from '../transport/errors.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, sleep, withRetry } from './retry-policy.js';
+
+export interface NamedNode {
+  name: string;
+}
+
+export type NodeRunEvent =
+  | { type: 'started'; node: string; attempt: number; maxAttempts: number }
+  | {
+      type: 'retrying';
+      node: string;
+      attempt: number;
+      maxAttempts: number;
+      delayMs: number;
+      error: unknown;
+      message: string;
+    }
+  | { type: 'succeeded'; node: string; attempts: number; durationMs: number }
+  | {
+      type: 'failed';
+      node: string;
+      attempts: number;
+      durationMs: number;
+      error: unknown;
+      message: string;
+    };
+
+export type NodeOutcome<T> =
+  | { node: string; ok: true; value: T; attempts: number; durationMs: number }
+  | {
+      node: string;
+      ok: false;
+      error: unknown;
+      message: string;
+      attempts: number;
+      durationMs: number;
+    };
+
+export interface RunOnNodesOptions {
+  /** Nodes worked on at once (default 8). */
+  concurrency?: number;
+  retry?: RetryPolicy;
+  onEvent?: (event: NodeRunEvent) => void;
+  /** Stops starting new attempts; work already running gets the signal too. */
+  signal?: AbortSignal;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface AttemptContext {
+  attempt: number;
+  signal: AbortSignal;
+}
+
+/**
+ * Calls `work` for every node (a new attempt gets a fresh call, so it should open its own
+ * connection) and returns one outcome per node, in the order of `nodes`.
+ */
+export async function runOnNodes<N extends NamedNode, T>(
+  nodes: readonly N[],
+  work: (node: N, context: AttemptContext) => Promise<T>,
+  options: RunOnNodesOptions = {},
+): Promise<NodeOutcome<T>[]> {
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 8));
+  const policy = options.retry ?? DEFAULT_RETRY_POLICY;
+  const signal = options.signal ?? new AbortController().signal;
+  const emit = (event: NodeRunEvent) => {
+    try {
+      options.onEvent?.(event);
+    } catch {
+      // A broken listener must not turn into a failed node.
+    }
+  };
+  const outcomes: NodeOutcome<T>[] = new Array(nodes.length);
+  let next = 0;
+
+  const runOne = async (node: N): Promise<NodeOutcome<T>> => {
+    const started = performance.now();
+    let attempts = 0;
+    try {
+      const value = await withRetry(
+        (attempt) => {
+          attempts = attempt;
+          return work(node, { attempt, signal });
+        },
+        {
+          policy,
+          signal,
+          sleep: options.sleep ?? sleep,
+          onAttempt: (attempt, maxAttempts) =>
+            emit({ type: 'started', node: node.name, attempt, maxAttempts }),
+          onRetry: ({ attempt, maxAttempts, delayMs, error }) =>
+            emit({
+              type: 'retrying',
+              node: node.name,
+              attempt,
+              maxAttempts,
+              delayMs,
+              error,
+              message: formatTransportError(error),
+            }),
+        },
+      );
+      const durationMs = Math.round(performance.now() - started);
+      emit({ type: 'succeeded', node: node.name, attempts, durationMs });
+      return { node: node.name, ok: true, value, attempts, durationMs };
+    } catch (error) {
+      const durationMs = Math.round(performance.now() - started);
+      const message = formatTransportError(error);
+      emit({ type: 'failed', node: node.name, attempts, durationMs, error, message });
+      return { node: node.name, ok: false, error, message, attempts, durationMs };
+    }
+  };
+
+  const lane = async () => {
+    while (next < nodes.length) {
+      const index = next;
+      next += 1;
+      const node = nodes[index];
+      if (node === undefined) continue;
+      outcomes[index] = await runOne(node);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, nodes.length) }, lane));
+  return outcomes;
+}

@@ -1,0 +1,154 @@
+/**
+ * Host key checking like OpenSSH's `StrictHostKeyChecking=accept-new`, against the master's
+ * known_hosts file: a new key is recorded and announced, a changed key stops work on that node.
+ */
+
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { ServerHostKeyAlgorithm } from 'ssh2';
+import { type ConnectionTarget, hostKeyChanged, TransportError } from './errors.js';
+import {
+  checkHostKey,
+  formatKnownHostsLine,
+  keyTypeOfBlob,
+  knownHostsName,
+  knownKeyTypes,
+  parseKnownHosts,
+  sshFingerprint,
+} from './known-hosts.js';
+
+export function defaultKnownHostsPath(): string {
+  return join(homedir(), '.ssh', 'known_hosts');
+}
+
+/** Told to the UI whenever a node's key is seen, so no key is ever trusted silently. */
+export interface HostKeyEvent {
+  node: string;
+  /** The name under which the key is recorded: `host` or `[host]:port`. */
+  hostName: string;
+  keyType: string;
+  fingerprint: string;
+  /** `new`: recorded now; `known`: already in known_hosts. */
+  status: 'new' | 'known';
+  knownHostsPath: string;
+}
+
+const HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
+
+function algorithmsForKeyType(keyType: string): string[] {
+  return keyType === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [keyType];
+}
+
+function readKnownHosts(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
+}
+
+/**
+ * Host key algorithms in the order to offer: the types already recorded for this host first, as
+ * `ssh` does, so a host known by its RSA key is not suddenly "changed" because ed25519 was asked.
+ */
+export function hostKeyAlgorithmsFor(
+  knownHostsPath: string,
+  host: string,
+  port: number,
+): ServerHostKeyAlgorithm[] {
+  const known = knownKeyTypes(
+    parseKnownHosts(readKnownHosts(knownHostsPath)),
+    knownHostsName(host, port),
+  );
+  const preferred = known
+    .flatMap(algorithmsForKeyType)
+    .filter((algorithm): algorithm is ServerHostKeyAlgorithm =>
+      (HOST_KEY_ALGORITHMS as string[]).includes(algorithm),
+    );
+  return [...new Set([...preferred, ...HOST_KEY_ALGORITHMS])];
+}
+
+/** Appends one line, creating `~/.ssh` (0700) and the file (0600) the way `ssh` would. */
+function appendKnownHostsLine(path: string, line: string): void {
+  const directory = dirname(path);
+  if (!existsSync(directory)) {
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+    chmodSync(directory, 0o700);
+  }
+  const current = readKnownHosts(path);
+  const separator = current === '' || current.endsWith('\n') ? '' : '\n';
+  // The mode applies only when the file is created, as with ssh: an existing file keeps its own.
+  appendFileSync(path, separator + line, { mode: 0o600 });
+}
+
+export interface HostKeyCheck {
+  /** Give to ssh2's `hostVerifier`; false refuses the connection. */
+  verify: (key: Buffer) => boolean;
+  /** Why `verify` refused, when it did. */
+  refusal: () => TransportError | undefined;
+}
+
+/**
+ * Checks the key a node offers. Everything here is synchronous on purpose: parallel connections
+ * then cannot interleave their reads and appends of known_hosts inside this process.
+ */
+export function createHostKeyCheck(
+  target: ConnectionTarget,
+  knownHostsPath: string,
+  onHostKey?: (event: HostKeyEvent) => void,
+): HostKeyCheck {
+  let refusal: TransportError | undefined;
+  const verify = (key: Buffer): boolean => {
+    const hostName = knownHostsName(target.host, target.port);
+    const fingerprint = sshFingerprint(key);
+    let keyType: string;
+    try {
+      keyType = keyTypeOfBlob(key);
+    } catch (error) {
+      refusal = new TransportError(target.node, 'protocol', {
+        message: `${target.node} sent a host key that cannot be read: ${(error as Error).message}`,
+        nextStep: 'Check that the address really is a Raspberry Pi running OpenSSH.',
+      });
+      return false;
+    }
+    const entries = parseKnownHosts(readKnownHosts(knownHostsPath));
+    const verdict = checkHostKey(entries, hostName, key);
+    const event: Omit<HostKeyEvent, 'status'> = {
+      node: target.node,
+      hostName,
+      keyType,
+      fingerprint,
+      knownHostsPath,
+    };
+    switch (verdict.status) {
+      case 'known':
+        onHostKey?.({ ...event, status: 'known' });
+        return true;
+      case 'unknown':
+        appendKnownHostsLine(knownHostsPath, formatKnownHostsLine(hostName, key));
+        onHostKey?.({ ...event, status: 'new' });
+        return true;
+      case 'changed':
+        refusal = hostKeyChanged(target, knownHostsPath, hostName, fingerprint);
+        return false;
+      case 'revoked':
+        refusal = new TransportError(target.node, 'host-key-changed', {
+          message: `The SSH host key of ${target.node} (${fingerprint}) is marked revoked in ${knownHostsPath} (line ${verdict.lineNumber}).`,
+          nextStep:
+            'Give this Pi new host keys (remove /etc/ssh/ssh_host_* and run ssh-keygen -A on it), then retry.',
+        });
+        return false;
+    }
+  };
+  return { verify, refusal: () => refusal };
+}

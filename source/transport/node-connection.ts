@@ -1,0 +1,87 @@
+/**
+ * The one interface through which every step acts on a node, the same for the master (local
+ * processes) and for a worker (ssh2).
+ */
+
+/** A fixed script run by `sh -c`; values go in `args` ($1, $2, …), never into the script text. */
+export interface ShellScript {
+  readonly script: string;
+  readonly args?: readonly string[];
+}
+
+/** An argv (each element arrives as exactly one argument) or a script with its arguments. */
+export type Command = readonly string[] | ShellScript;
+
+export interface RunOptions {
+  /** Default 120 s. The command is killed and the call fails when it runs longer. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Written to the command's stdin, never logged. */
+  stdin?: string | Buffer;
+  /** What the command log shows instead of the full command (for long fixed scripts). */
+  label?: string;
+  /** Fail with a `command-failed` error on a non-zero exit code instead of returning it. */
+  check?: boolean;
+}
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export interface ReadFileOptions {
+  /** Read through sudo (default false). */
+  asRoot?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ReplaceFileOptions {
+  /** The mode the file must have, e.g. 0o644. */
+  mode: number;
+  /** Owner and group the file must have (names); left as they are when not given. */
+  owner?: string;
+  group?: string;
+  /** Write through sudo (default true); false for files of the login user such as ~/.ssh/*. */
+  asRoot?: boolean;
+  /** Only work out what would change; write nothing. */
+  dryRun?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface FileChange {
+  path: string;
+  /** Whether the file was (or, in a dry run, would be) written. */
+  changed: boolean;
+  /** Unified diff of the content, '' when the content stays the same. */
+  diff: string;
+  /** Mode or owner changes in words, e.g. "mode 644 → 600", when there are some. */
+  metadataChange?: string;
+  /** Where the previous version was kept, when there was one and the file was written. */
+  backupPath?: string;
+}
+
+export interface NodeConnection {
+  /** The node's name, used in every message and log line. */
+  readonly node: string;
+  /** Where it is reached: an IP address or name, or "local" for the master. */
+  readonly address: string;
+  run(command: Command, options?: RunOptions): Promise<CommandResult>;
+  /** Runs through `sudo -n`, or `sudo -S` with the password on stdin; plain when already root. */
+  runAsRoot(command: Command, options?: RunOptions): Promise<CommandResult>;
+  /** The file's content, or undefined when it does not exist. */
+  readFile(path: string, options?: ReadFileOptions): Promise<string | undefined>;
+  /** Atomic replace (temporary file in the same directory, then rename) with a timestamped backup. */
+  replaceFile(path: string, content: string, options: ReplaceFileOptions): Promise<FileChange>;
+  /** Sets (or with null removes) the wizard's block `id` in the file; nothing else is touched. */
+  editManagedBlock(
+    path: string,
+    id: string,
+    content: string | null,
+    options: ReplaceFileOptions,
+  ): Promise<FileChange>;
+  /** The login user's home directory on the node. */
+  homeDirectory(): Promise<string>;
+  close(): Promise<void>;
+}

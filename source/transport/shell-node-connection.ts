@@ -1,0 +1,408 @@
+/**
+ * Everything a NodeConnection does beyond running one command (sudo, reading and replacing files,
+ * managed blocks, the command log), written once on top of `execute`, so the master and the workers
+ * behave the same.
+ */
+
+import type { CommandLog } from './command-log.js';
+import {
+  commandFailed,
+  isTransportError,
+  type SudoRefusal,
+  sudoRefused,
+  TransportError,
+} from './errors.js';
+import { applyManagedBlock } from './managed-block.js';
+import type {
+  Command,
+  CommandResult,
+  FileChange,
+  NodeConnection,
+  ReadFileOptions,
+  ReplaceFileOptions,
+  RunOptions,
+} from './node-connection.js';
+import { shellCommand } from './shell-quote.js';
+import { unifiedDiff } from './unified-diff.js';
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 120_000;
+
+export interface ExecuteRequest {
+  argv: readonly string[];
+  stdin?: string | Buffer;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** For error messages: what was being run. */
+  what: string;
+}
+
+export interface RawResult {
+  code: number;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+/** The argv that runs a command: argv as is, a script as `sh -c script sh args…`. */
+export function commandArgv(command: Command): readonly string[] {
+  if ('script' in command) {
+    return ['sh', '-c', command.script, 'sh', ...(command.args ?? [])];
+  }
+  return command as readonly string[];
+}
+
+type SudoMode = 'root' | 'nopasswd' | 'password';
+
+const SUDO_PROBE = `if [ "$(id -u)" = 0 ]; then echo root; exit 0; fi
+command -v sudo >/dev/null 2>&1 || { echo no-sudo; exit 0; }
+if sudo -n true >/dev/null 2>&1; then echo nopasswd; else echo password; fi`;
+
+const MISSING_FILE_CODE = 44;
+
+/** Prints `present <mode> <owner> <group>` and the content, or `missing`. Follows symlinks. */
+const INSPECT_FILE = `if [ ! -e "$1" ]; then echo missing; exit 0; fi
+stat -L -c 'present %a %U %G' -- "$1" && exec cat -- "$1"`;
+
+const READ_FILE = `[ -e "$1" ] || exit ${MISSING_FILE_CODE}
+exec cat -- "$1"`;
+
+/**
+ * Writes stdin to "$1" atomically: a temporary file in the same directory gets the content, mode
+ * and owner, the old version is copied to a timestamped backup, then a rename puts the new one in
+ * place. Prints `unchanged` when content, mode and owner were already right (nothing written).
+ * Arguments: target mode owner group stamp backup(yes/no).
+ */
+const REPLACE_FILE = `set -eu
+target=$1 mode=$2 owner=$3 group=$4 stamp=$5 keep=$6
+if [ -L "$target" ]; then target=$(readlink -f -- "$target"); fi
+if [ -d "$target" ]; then echo "$target is a directory" >&2; exit 2; fi
+dir=$(dirname -- "$target")
+tmp=$(mktemp "$dir/.pcw-tmp.XXXXXXXX")
+trap 'rm -f -- "$tmp"' EXIT
+cat > "$tmp"
+if [ -e "$target" ]; then
+  same=yes
+  cmp -s -- "$tmp" "$target" || same=no
+  [ "$(stat -c %a -- "$target")" = "$mode" ] || same=no
+  [ -z "$owner" ] || [ "$(stat -c %U -- "$target")" = "$owner" ] || same=no
+  [ -z "$group" ] || [ "$(stat -c %G -- "$target")" = "$group" ] || same=no
+  if [ "$same" = yes ]; then echo unchanged; exit 0; fi
+  [ -n "$owner" ] || owner=$(stat -c %U -- "$target")
+  [ -n "$group" ] || group=$(stat -c %G -- "$target")
+fi
+chmod -- "$mode" "$tmp"
+if [ -n "$owner" ]; then chown -- "$owner" "$tmp"; fi
+if [ -n "$group" ]; then chgrp -- "$group" "$tmp"; fi
+backup=
+if [ -e "$target" ] && [ "$keep" = yes ]; then
+  backup="$target.pcw-$stamp.bak"
+  n=1
+  while [ -e "$backup" ]; do backup="$target.pcw-$stamp-$n.bak"; n=$((n + 1)); done
+  cp -p -- "$target" "$backup"
+fi
+sync -- "$tmp" 2>/dev/null || true
+mv -f -- "$tmp" "$target"
+trap - EXIT
+echo changed
+printf '%s' "$backup"`;
+
+interface FileState {
+  content: string;
+  mode: string;
+  owner: string;
+  group: string;
+}
+
+function backupStamp(now = new Date()): string {
+  return now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, '');
+}
+
+function assertAbsolutePath(path: string): void {
+  if (!path.startsWith('/')) {
+    throw new Error(`A path on a node must be absolute, got ${JSON.stringify(path)}.`);
+  }
+}
+
+function classifySudoRefusal(stderr: string): SudoRefusal {
+  if (/not in the sudoers|may not run sudo|not allowed to (run|execute)/i.test(stderr)) {
+    return 'not-in-sudoers';
+  }
+  if (/incorrect password|try again|authentication fail|no password was provided/i.test(stderr)) {
+    return 'wrong-password';
+  }
+  return 'no-sudo';
+}
+
+export interface ShellNodeConnectionOptions {
+  node: string;
+  address: string;
+  /** The login password, given to sudo when it asks. */
+  password?: string;
+  commandLog?: CommandLog;
+}
+
+export abstract class ShellNodeConnection implements NodeConnection {
+  readonly node: string;
+  readonly address: string;
+  readonly commandLog: CommandLog | undefined;
+  readonly #password: string | undefined;
+  #sudoMode: Promise<SudoMode> | undefined;
+  #home: Promise<string> | undefined;
+
+  constructor(options: ShellNodeConnectionOptions) {
+    this.node = options.node;
+    this.address = options.address;
+    this.#password = options.password;
+    this.commandLog = options.commandLog;
+    this.commandLog?.addSecret(options.password);
+  }
+
+  /** Runs one argv on the node: resolves with its exit code, fails with a TransportError otherwise. */
+  protected abstract execute(request: ExecuteRequest): Promise<RawResult>;
+
+  abstract close(): Promise<void>;
+
+  async #logged(
+    argv: readonly string[],
+    options: RunOptions,
+    asRoot: boolean,
+    stdin: string | Buffer | undefined,
+  ): Promise<CommandResult> {
+    const shown = options.label ?? shellCommand(argv);
+    const started = performance.now();
+    try {
+      const raw = await this.execute({
+        argv,
+        stdin,
+        timeoutMs: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+        ...(options.signal ? { signal: options.signal } : {}),
+        what: options.label ?? `\`${shellCommand(argv).slice(0, 80)}\``,
+      });
+      const durationMs = Math.round(performance.now() - started);
+      const result: CommandResult = {
+        code: raw.code,
+        stdout: raw.stdout.toString('utf8'),
+        stderr: raw.stderr.toString('utf8'),
+        durationMs,
+      };
+      this.commandLog?.record({
+        node: this.node,
+        command: shown,
+        asRoot,
+        code: result.code,
+        durationMs,
+        ...(result.code === 0 ? {} : { stderr: result.stderr.slice(-500) }),
+      });
+      if (options.check && result.code !== 0) {
+        throw commandFailed(this.node, options.label ?? `\`${shown}\``, result.code, result.stderr);
+      }
+      return result;
+    } catch (error) {
+      if (!isTransportError(error) || error.kind !== 'command-failed') {
+        this.commandLog?.record({
+          node: this.node,
+          command: shown,
+          asRoot,
+          code: null,
+          durationMs: Math.round(performance.now() - started),
+          error: isTransportError(error) ? error.kind : String(error),
+        });
+      }
+      throw error;
+    }
+  }
+
+  run(command: Command, options: RunOptions = {}): Promise<CommandResult> {
+    return this.#logged(commandArgv(command), options, false, options.stdin);
+  }
+
+  /** Finds out once per connection how to become root here, and whether sudo accepts the password. */
+  #detectSudo(signal: AbortSignal | undefined): Promise<SudoMode> {
+    this.#sudoMode ??= (async (): Promise<SudoMode> => {
+      const probe = await this.#logged(
+        commandArgv({ script: SUDO_PROBE }),
+        { label: 'probe sudo', timeoutMs: 30_000, ...(signal ? { signal } : {}) },
+        false,
+        undefined,
+      );
+      const answer = probe.stdout.trim();
+      if (answer === 'root' || answer === 'nopasswd') return answer;
+      if (answer === 'no-sudo') throw sudoRefused(this.node, 'no-sudo', 'sudo is not installed');
+      if (answer !== 'password') {
+        throw sudoRefused(this.node, 'no-sudo', `the probe answered ${JSON.stringify(answer)}`);
+      }
+      if (this.#password === undefined) throw sudoRefused(this.node, 'password-needed', '');
+      if (this.#password.includes('\n')) {
+        throw sudoRefused(
+          this.node,
+          'wrong-password',
+          'a password with a line break cannot be typed to sudo',
+        );
+      }
+      // -k ignores cached credentials, so sudo always reads the password line we send and never
+      // passes it on to the command; checked once here so a wrong password never meets real stdin.
+      const check = await this.#logged(
+        ['sudo', '-k', '-S', '-p', '', '--', 'true'],
+        { label: 'check sudo password', timeoutMs: 30_000, ...(signal ? { signal } : {}) },
+        false,
+        `${this.#password}\n`,
+      );
+      if (check.code !== 0) {
+        const stderr = this.commandLog?.redact(check.stderr) ?? check.stderr;
+        throw sudoRefused(
+          this.node,
+          classifySudoRefusal(stderr),
+          stderr.trim().split('\n')[0] ?? '',
+        );
+      }
+      return 'password';
+    })();
+    // A failed probe (e.g. a lost connection) may be retried on the next call.
+    this.#sudoMode.catch(() => {
+      this.#sudoMode = undefined;
+    });
+    return this.#sudoMode;
+  }
+
+  async runAsRoot(command: Command, options: RunOptions = {}): Promise<CommandResult> {
+    const mode = await this.#detectSudo(options.signal);
+    const argv = commandArgv(command);
+    if (mode === 'root') return this.#logged(argv, options, true, options.stdin);
+    if (mode === 'nopasswd') {
+      return this.#logged(['sudo', '-n', '--', ...argv], options, true, options.stdin);
+    }
+    const stdin = options.stdin === undefined ? '' : options.stdin;
+    const withPassword = Buffer.concat([
+      Buffer.from(`${this.#password}\n`),
+      typeof stdin === 'string' ? Buffer.from(stdin) : stdin,
+    ]);
+    return this.#logged(['sudo', '-k', '-S', '-p', '', '--', ...argv], options, true, withPassword);
+  }
+
+  #runMaybeAsRoot(asRoot: boolean, command: Command, options: RunOptions): Promise<CommandResult> {
+    return asRoot ? this.runAsRoot(command, options) : this.run(command, options);
+  }
+
+  async readFile(path: string, options: ReadFileOptions = {}): Promise<string | undefined> {
+    assertAbsolutePath(path);
+    const result = await this.#runMaybeAsRoot(
+      options.asRoot ?? false,
+      { script: READ_FILE, args: [path] },
+      { label: `read ${path}`, ...(options.signal ? { signal: options.signal } : {}) },
+    );
+    if (result.code === MISSING_FILE_CODE) return undefined;
+    if (result.code !== 0)
+      throw commandFailed(this.node, `Reading ${path}`, result.code, result.stderr);
+    return result.stdout;
+  }
+
+  async #inspect(
+    path: string,
+    asRoot: boolean,
+    signal?: AbortSignal,
+  ): Promise<FileState | undefined> {
+    const result = await this.#runMaybeAsRoot(
+      asRoot,
+      { script: INSPECT_FILE, args: [path] },
+      { label: `inspect ${path}`, ...(signal ? { signal } : {}) },
+    );
+    if (result.code !== 0)
+      throw commandFailed(this.node, `Reading ${path}`, result.code, result.stderr);
+    const newline = result.stdout.indexOf('\n');
+    const header = result.stdout.slice(0, newline === -1 ? undefined : newline);
+    if (header === 'missing') return undefined;
+    const [present, mode, owner, group] = header.split(' ');
+    if (present !== 'present' || !mode || !owner || !group) {
+      throw commandFailed(this.node, `Reading ${path}`, result.code, `unexpected answer ${header}`);
+    }
+    return { content: result.stdout.slice(newline + 1), mode, owner, group };
+  }
+
+  async #replace(
+    path: string,
+    content: string,
+    options: ReplaceFileOptions,
+    current: FileState | undefined,
+  ): Promise<FileChange> {
+    const mode = options.mode.toString(8);
+    const diff = unifiedDiff(current?.content ?? '', content, {
+      oldLabel: current ? path : '/dev/null',
+      newLabel: path,
+    });
+    const metadata: string[] = [];
+    if (current && current.mode !== mode) metadata.push(`mode ${current.mode} → ${mode}`);
+    if (current && options.owner && current.owner !== options.owner) {
+      metadata.push(`owner ${current.owner} → ${options.owner}`);
+    }
+    if (current && options.group && current.group !== options.group) {
+      metadata.push(`group ${current.group} → ${options.group}`);
+    }
+    const metadataChange = metadata.length > 0 ? { metadataChange: metadata.join(', ') } : {};
+    const predicted = current === undefined || diff !== '' || metadata.length > 0;
+    if (options.dryRun || !predicted) {
+      return { path, changed: predicted, diff, ...metadataChange };
+    }
+    const result = await this.#runMaybeAsRoot(
+      options.asRoot ?? true,
+      {
+        script: REPLACE_FILE,
+        args: [path, mode, options.owner ?? '', options.group ?? '', backupStamp(), 'yes'],
+      },
+      {
+        label: `replace ${path}`,
+        stdin: content,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+    );
+    if (result.code !== 0) {
+      throw commandFailed(this.node, `Writing ${path}`, result.code, result.stderr);
+    }
+    const [status, ...rest] = result.stdout.split('\n');
+    if (status === 'unchanged') return { path, changed: false, diff: '' };
+    const backupPath = rest.join('\n');
+    return { path, changed: true, diff, ...metadataChange, ...(backupPath ? { backupPath } : {}) };
+  }
+
+  async replaceFile(
+    path: string,
+    content: string,
+    options: ReplaceFileOptions,
+  ): Promise<FileChange> {
+    assertAbsolutePath(path);
+    const current = await this.#inspect(path, options.asRoot ?? true, options.signal);
+    return this.#replace(path, content, options, current);
+  }
+
+  async editManagedBlock(
+    path: string,
+    id: string,
+    content: string | null,
+    options: ReplaceFileOptions,
+  ): Promise<FileChange> {
+    assertAbsolutePath(path);
+    const current = await this.#inspect(path, options.asRoot ?? true, options.signal);
+    const edit = applyManagedBlock(current?.content ?? '', id, content);
+    if (current === undefined && content === null) {
+      return { path, changed: false, diff: '' };
+    }
+    return this.#replace(path, edit.text, options, current);
+  }
+
+  homeDirectory(): Promise<string> {
+    this.#home ??= this.run(
+      { script: 'printf %s "$HOME"' },
+      { label: 'home directory', check: true },
+    ).then((result) => {
+      if (!result.stdout.startsWith('/')) {
+        throw new TransportError(this.node, 'command-failed', {
+          message: `The login user on ${this.node} has no home directory.`,
+          nextStep: 'Log in with the user created when the card was flashed.',
+        });
+      }
+      return result.stdout;
+    });
+    return this.#home;
+  }
+}

@@ -1,0 +1,301 @@
+/**
+ * A worker reached over SSH: one ssh2 connection per node, one channel per command, keepalive so a
+ * vanished node ends in an error, and host keys checked like OpenSSH's accept-new.
+ */
+
+import type { ClientChannel, ConnectConfig } from 'ssh2';
+import ssh2 from 'ssh2';
+import type { CommandLog } from './command-log.js';
+import {
+  aborted,
+  authenticationFailed,
+  type ConnectionTarget,
+  commandKilled,
+  commandTimedOut,
+  connectionError,
+  connectionLost,
+  type TransportError,
+} from './errors.js';
+import {
+  createHostKeyCheck,
+  defaultKnownHostsPath,
+  type HostKeyEvent,
+  hostKeyAlgorithmsFor,
+} from './host-keys.js';
+import {
+  type ExecuteRequest,
+  type RawResult,
+  ShellNodeConnection,
+} from './shell-node-connection.js';
+import { shellCommand } from './shell-quote.js';
+import {
+  type AuthProgress,
+  createAuthHandler,
+  loadIdentities,
+  planAuthentication,
+  type SshCredentials,
+} from './ssh-auth.js';
+
+const { Client } = ssh2;
+
+export interface SshConnectOptions {
+  /** The node's name for messages and the log, e.g. "node-3". */
+  node: string;
+  host: string;
+  port?: number;
+  credentials: SshCredentials;
+  /** Default ~/.ssh/known_hosts of the user running the wizard. */
+  knownHostsPath?: string;
+  /** Called for every host key seen; `status: 'new'` means it was just recorded. */
+  onHostKey?: (event: HostKeyEvent) => void;
+  /** Bound on TCP connect + handshake + login (default 20 s). */
+  readyTimeoutMs?: number;
+  /** Keepalive every this many ms (default 5 s); after `keepaliveCountMax` (default 3) unanswered the connection fails. */
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+  commandLog?: CommandLog;
+  signal?: AbortSignal;
+}
+
+export class SshNodeConnection extends ShellNodeConnection {
+  readonly options: SshConnectOptions;
+  readonly #client: InstanceType<typeof Client>;
+  #lost: TransportError | undefined;
+  #closing = false;
+
+  constructor(options: SshConnectOptions, client: InstanceType<typeof Client>) {
+    super({
+      node: options.node,
+      address: options.host,
+      ...(options.credentials.password === undefined
+        ? {}
+        : { password: options.credentials.password }),
+      ...(options.commandLog ? { commandLog: options.commandLog } : {}),
+    });
+    this.options = options;
+    this.#client = client;
+    client.on('error', (error) => {
+      this.#lost ??= connectionError(targetOf(options), error);
+    });
+    client.on('close', () => {
+      if (!this.#closing) {
+        this.#lost ??= connectionLost(options.node, 'the node closed the connection');
+      }
+    });
+  }
+
+  /** Whether the connection is still usable. */
+  get isOpen(): boolean {
+    return this.#lost === undefined && !this.#closing;
+  }
+
+  protected execute(request: ExecuteRequest): Promise<RawResult> {
+    const { node } = this.options;
+    return new Promise<RawResult>((resolve, reject) => {
+      if (this.#closing) {
+        reject(connectionLost(node, 'the connection was already closed by the wizard'));
+        return;
+      }
+      if (this.#lost) {
+        reject(this.#lost);
+        return;
+      }
+      if (request.signal?.aborted) {
+        reject(aborted(node, request.what));
+        return;
+      }
+      let settled = false;
+      let channel: ClientChannel | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const stop = (error: TransportError) => {
+        if (settled) return;
+        settled = true;
+        cleanup();
+        if (channel) {
+          try {
+            channel.signal('KILL');
+          } catch {}
+          channel.close();
+        }
+        reject(error);
+      };
+      const onAbort = () => stop(aborted(node, request.what));
+      const cleanup = () => {
+        if (timer) clearTimeout(timer);
+        request.signal?.removeEventListener('abort', onAbort);
+      };
+      timer = setTimeout(
+        () => stop(commandTimedOut(node, request.what, request.timeoutMs)),
+        request.timeoutMs,
+      );
+      request.signal?.addEventListener('abort', onAbort, { once: true });
+
+      try {
+        this.#client.exec(shellCommand(request.argv), (error, opened) => {
+          if (error) {
+            if (!settled) {
+              settled = true;
+              cleanup();
+              reject(
+                this.#lost ??
+                  connectionLost(node, `could not open a channel (${error.message})`, error),
+              );
+            }
+            return;
+          }
+          channel = opened;
+          if (settled) {
+            opened.close();
+            return;
+          }
+          const stdout: Buffer[] = [];
+          const stderr: Buffer[] = [];
+          let exitCode: number | undefined;
+          let exitSignal: string | undefined;
+          opened.on('data', (chunk: Buffer) => stdout.push(chunk));
+          opened.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+          opened.on('exit', (code: number | null, signalName?: string) => {
+            if (typeof code === 'number') exitCode = code;
+            else exitSignal = signalName ?? 'unknown';
+          });
+          opened.on('error', () => {});
+          opened.on('close', () => {
+            if (settled) return;
+            settled = true;
+            cleanup();
+            if (exitCode !== undefined) {
+              resolve({
+                code: exitCode,
+                stdout: Buffer.concat(stdout),
+                stderr: Buffer.concat(stderr),
+              });
+            } else if (exitSignal !== undefined) {
+              reject(commandKilled(node, request.what, exitSignal));
+            } else {
+              // No exit status at all: the connection went away under the command.
+              reject(
+                connectionLost(
+                  node,
+                  `${request.what} was running when the connection dropped${this.#lost ? ` (${this.#lost.message})` : ''}`,
+                ),
+              );
+            }
+          });
+          if (request.stdin !== undefined) opened.end(request.stdin);
+          else opened.end();
+        });
+      } catch (error) {
+        settled = true;
+        cleanup();
+        reject(
+          this.#lost ??
+            connectionLost(node, `could not run a command (${(error as Error).message})`, error),
+        );
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#client.destroy();
+        resolve();
+      }, 2_000);
+      this.#client.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.#client.end();
+    });
+  }
+}
+
+function targetOf(options: SshConnectOptions): ConnectionTarget {
+  return {
+    node: options.node,
+    host: options.host,
+    port: options.port ?? 22,
+    username: options.credentials.username,
+  };
+}
+
+/**
+ * Opens the one connection to a node. Fails with a TransportError in words: refused, timed out, no
+ * route, login refused, host key changed. Each call uses a new ssh2 Client.
+ */
+export function connectOverSsh(options: SshConnectOptions): Promise<SshNodeConnection> {
+  const target = targetOf(options);
+  const knownHostsPath = options.knownHostsPath ?? defaultKnownHostsPath();
+  const hostKeys = createHostKeyCheck(target, knownHostsPath, options.onHostKey);
+  const progress: AuthProgress = { tried: [], offered: [] };
+  const steps = planAuthentication(options.credentials, loadIdentities(options.credentials));
+  const client = new Client();
+
+  return new Promise<SshNodeConnection>((resolve, reject) => {
+    let settled = false;
+    const fail = (error: TransportError) => {
+      if (settled) return;
+      settled = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      client.destroy();
+      reject(error);
+    };
+    const onAbort = () => fail(aborted(options.node, `Connecting to ${options.host}`));
+    if (options.signal?.aborted) {
+      onAbort();
+      return;
+    }
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    client.on('error', (error: Error & { level?: string }) => {
+      const refusal = hostKeys.refusal();
+      if (refusal) {
+        fail(refusal);
+      } else if (error.level === 'client-authentication') {
+        fail(authenticationFailed(target, progress.tried, progress.offered));
+      } else {
+        fail(connectionError(target, error));
+      }
+    });
+    client.on('close', () => {
+      fail(
+        hostKeys.refusal() ??
+          connectionLost(options.node, 'the node closed the connection during login'),
+      );
+    });
+    client.on('ready', () => {
+      if (settled) return;
+      settled = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      client.removeAllListeners('error');
+      client.removeAllListeners('close');
+      resolve(new SshNodeConnection(options, client));
+    });
+
+    const config: ConnectConfig = {
+      host: options.host,
+      port: target.port,
+      username: options.credentials.username,
+      readyTimeout: options.readyTimeoutMs ?? 20_000,
+      keepaliveInterval: options.keepaliveIntervalMs ?? 5_000,
+      keepaliveCountMax: options.keepaliveCountMax ?? 3,
+      hostVerifier: hostKeys.verify,
+      algorithms: {
+        serverHostKey: hostKeyAlgorithmsFor(knownHostsPath, options.host, target.port),
+      },
+      authHandler: createAuthHandler(
+        options.credentials.username,
+        options.credentials.password,
+        steps,
+        progress,
+      ) as unknown as ConnectConfig['authHandler'],
+    };
+    try {
+      client.connect(config);
+    } catch (error) {
+      fail(connectionError(target, error));
+    }
+  });
+}

@@ -1,0 +1,29 @@
+import { Box, Text } from 'ink';
+import { type ScreenName, screenOrder, screenTitles } from '../store/app-state.js';
+
+/** The section of the guide (000: "Cluster Guide") each screen belongs to. */
+export const guideSections: Record<ScreenName, string> = {
+  welcome: 'Getting Started',
+  'cluster-form': 'Network Lookup Table',
+  'review-table': 'Network Lookup Table',
+  confirm: 'Assign a static IP address · Change Hostname · Enable SSH · Remote Log-in',
+};
+
+export function Header({ screen, dryRun }: { screen: ScreenName; dryRun: boolean }) {
+  const step = screenOrder.indexOf(screen) + 1;
+  return (
+    <Box flexDirection="column" marginBottom={1}>
+      <Text>
+        <Text bold color="cyan">
+          pi-cluster-wizard
+        </Text>
+        <Text> · Cluster Guide › </Text>
+        <Text bold>{guideSections[screen]}</Text>
+      </Text>
+      <Text dimColor>
+        Step {step} of {screenOrder.length}: {screenTitles[screen]}
+        {dryRun ? '  (dry run: nothing is changed on any Pi)' : ''}
+      </Text>
+    </Box>
+  );
+}

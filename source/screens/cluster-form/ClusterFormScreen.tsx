@@ -1,0 +1,78 @@
+import { Box, Text } from 'ink';
+import TextInput from 'ink-text-input';
+import { KeyHints } from '../../app/KeyHints.js';
+import type { ScreenProps } from '../screen-props.js';
+import { formFields } from './cluster-form-state.js';
+import useClusterForm from './use-cluster-form.js';
+
+const labelWidth = 20;
+const inputWidth = 26;
+
+export function ClusterFormScreen({ store, isActive }: ScreenProps) {
+  const { state, problems, asking, change } = useClusterForm(store, isActive);
+  const problemCount = Object.values(problems).reduce((sum, list) => sum + list.length, 0);
+  return (
+    <Box flexDirection="column">
+      <Text>Describe the cluster; the lookup table is made from these answers.</Text>
+      <Box flexDirection="column" marginTop={1}>
+        {formFields.map((field, position) => {
+          const focused = position === state.focus;
+          return (
+            <Box key={field.name} flexDirection="column">
+              <Box>
+                <Text color={focused ? 'cyan' : undefined}>{focused ? '› ' : '  '}</Text>
+                <Box width={labelWidth}>
+                  <Text bold={focused}>{field.label}</Text>
+                </Box>
+                <Box width={inputWidth}>
+                  <TextInput
+                    value={state.values[field.name]}
+                    focus={isActive && focused && !asking}
+                    onChange={(value) => change(field.name, value)}
+                  />
+                </Box>
+                <Text dimColor>{field.hint}</Text>
+              </Box>
+              {(problems[field.name] ?? []).map((message) => (
+                <Box key={message} paddingLeft={4}>
+                  <Text color="red">{`✗ ${message}`}</Text>
+                </Box>
+              ))}
+            </Box>
+          );
+        })}
+      </Box>
+      {state.triedWithProblems && problemCount > 0 ? (
+        <Box marginTop={1}>
+          <Text color="red" bold>
+            {problemCount === 1
+              ? 'Fix the problem marked ✗ above before going on.'
+              : `Fix the ${problemCount} problems marked ✗ above before going on.`}
+          </Text>
+        </Box>
+      ) : null}
+      {asking ? (
+        <Box marginTop={1}>
+          <Text color="yellow" bold>
+            {`These answers make a new lookup table: your hand edits to ${state.confirmDiscard} ${state.confirmDiscard === 1 ? 'row' : 'rows'} will be lost. Make the new table? (y/n)`}
+          </Text>
+        </Box>
+      ) : null}
+      <KeyHints
+        hints={
+          asking
+            ? [
+                ['y', 'new table'],
+                ['n/Esc', 'keep editing'],
+              ]
+            : [
+                ['Tab/↓', 'next field'],
+                ['Shift+Tab/↑', 'previous'],
+                ['Enter', 'make the table'],
+                ['Esc', 'back'],
+              ]
+        }
+      />
+    </Box>
+  );
+}

@@ -1,0 +1,130 @@
+import { Box, Text } from 'ink';
+import TextInput from 'ink-text-input';
+import { KeyHints } from '../../app/KeyHints.js';
+import type { NodeRow } from '../../plan/plan-cluster.js';
+import type { ScreenProps } from '../screen-props.js';
+import { editFields } from './review-table-state.js';
+import useReviewTable from './use-review-table.js';
+
+const columns = [
+  { title: 'Pi', width: 5, cell: (row: NodeRow) => String(row.index) },
+  { title: 'Interface', width: 11, cell: (row: NodeRow) => row.interfaceName },
+  { title: 'Static IP', width: 18, cell: (row: NodeRow) => row.address },
+  { title: 'Hostname', width: 24, cell: (row: NodeRow) => row.hostname },
+  { title: 'Reach it now at', width: 24, cell: (row: NodeRow) => row.reachAt },
+];
+
+const maxIssuesShown = 5;
+
+export function ReviewTableScreen({ store, isActive }: ScreenProps) {
+  const { state, shown, issues, window, changeDraft } = useReviewTable(store, isActive);
+  const rowsWithIssues = new Set(issues.map((issue) => (issue.scope === 'row' ? issue.row : -1)));
+  const { editing } = state;
+  return (
+    <Box flexDirection="column">
+      <Text>
+        The guide's network lookup table. Edit a row if a Pi has another address right now.
+      </Text>
+      <Box marginTop={1}>
+        <Text>{'   '}</Text>
+        {columns.map((column) => (
+          <Box key={column.title} width={column.width}>
+            <Text bold underline>
+              {column.title}
+            </Text>
+          </Box>
+        ))}
+      </Box>
+      {shown.slice(window.start, window.end).map((row, offset) => {
+        const selected = window.start + offset === state.selected;
+        const beingEdited = editing?.index === row.index;
+        return (
+          <Box key={row.index}>
+            <Text color={selected ? 'cyan' : undefined}>{selected ? '›' : ' '}</Text>
+            <Text color="red">{rowsWithIssues.has(row.index) ? '✗ ' : '  '}</Text>
+            {columns.map((column) => (
+              <Box key={column.title} width={column.width}>
+                <Text
+                  wrap="truncate-end"
+                  inverse={selected && !editing}
+                  color={beingEdited ? 'yellow' : undefined}
+                >
+                  {column.cell(row)}
+                </Text>
+              </Box>
+            ))}
+          </Box>
+        );
+      })}
+      {shown.length > window.end - window.start ? (
+        <Text dimColor>
+          {`   rows ${window.start + 1}–${window.end} of ${shown.length} (↑/↓, PgUp/PgDn, Home/End)`}
+        </Text>
+      ) : null}
+
+      {editing ? (
+        <Box flexDirection="column" marginTop={1}>
+          <Text bold>{`Editing Pi ${editing.index}:`}</Text>
+          {editFields.map((field, position) => {
+            const focused = position === editing.focus;
+            return (
+              <Box key={field.name}>
+                <Text color={focused ? 'cyan' : undefined}>{focused ? ' › ' : '   '}</Text>
+                <Box width={18}>
+                  <Text bold={focused}>{field.label}</Text>
+                </Box>
+                <Box width={26}>
+                  <TextInput
+                    value={editing.values[field.name]}
+                    focus={isActive && focused}
+                    onChange={(value) => changeDraft(field.name, value)}
+                  />
+                </Box>
+                <Text dimColor>{field.hint}</Text>
+              </Box>
+            );
+          })}
+        </Box>
+      ) : null}
+
+      <Box flexDirection="column" marginTop={1}>
+        {issues.length === 0 ? (
+          <Text color="green">✓ The table is valid.</Text>
+        ) : (
+          <>
+            {issues.slice(0, maxIssuesShown).map((issue) => (
+              <Text
+                key={`${issue.field}-${issue.message}`}
+                color="red"
+              >{`✗ ${issue.message}`}</Text>
+            ))}
+            {issues.length > maxIssuesShown ? (
+              <Text color="red">{`  … and ${issues.length - maxIssuesShown} more`}</Text>
+            ) : null}
+          </>
+        )}
+        {state.triedWithProblems && issues.length > 0 && !editing ? (
+          <Text color="red" bold>
+            Fix the problems above before going on.
+          </Text>
+        ) : null}
+      </Box>
+      <KeyHints
+        hints={
+          editing
+            ? [
+                ['Tab/↑/↓', 'field'],
+                ['Enter', 'save the row'],
+                ['Esc', 'cancel the edit'],
+              ]
+            : [
+                ['↑/↓', 'row'],
+                ['Enter/e', 'edit'],
+                ['c', 'continue'],
+                ['Esc', 'back to the settings'],
+              ]
+        }
+      />
+    </Box>
+  );
+}

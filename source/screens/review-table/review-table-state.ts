@@ -1,0 +1,112 @@
+// The lookup table review as a pure reducer: which row is selected, the row being edited (its
+// draft values) and whether the person tried to go on with problems left.
+import type { NodeRow, RowField } from '../../plan/plan-cluster.js';
+
+export const editFields = [
+  { name: 'hostname', label: 'Hostname', hint: '' },
+  { name: 'address', label: 'Static IP', hint: 'the address it will keep' },
+  {
+    name: 'reachAt',
+    label: 'Reach it now at',
+    hint: 'its current (DHCP) address; the static IP if it has it already',
+  },
+] as const satisfies ReadonlyArray<{ name: RowField; label: string; hint: string }>;
+
+export type RowDraft = Pick<NodeRow, RowField>;
+
+export interface RowEdit {
+  /** The Pi number of the row being edited. */
+  index: number;
+  focus: number;
+  values: RowDraft;
+}
+
+export interface ReviewTableState {
+  /** Position in the table (not the Pi number). */
+  selected: number;
+  editing?: RowEdit;
+  triedWithProblems: boolean;
+}
+
+export type ReviewTableAction =
+  | { type: 'move'; by: number; rowCount: number }
+  | { type: 'move-to'; position: number; rowCount: number }
+  | { type: 'start-edit'; row: NodeRow }
+  | { type: 'edit-change'; field: RowField; value: string }
+  | { type: 'edit-focus'; by: number }
+  | { type: 'end-edit' }
+  | { type: 'continue-with-problems' };
+
+export const initialReviewTableState: ReviewTableState = { selected: 0, triedWithProblems: false };
+
+const clamp = (value: number, low: number, high: number) => Math.min(Math.max(value, low), high);
+
+export function reviewTableReducer(
+  state: ReviewTableState,
+  action: ReviewTableAction,
+): ReviewTableState {
+  switch (action.type) {
+    case 'move':
+      return { ...state, selected: clamp(state.selected + action.by, 0, action.rowCount - 1) };
+    case 'move-to':
+      return { ...state, selected: clamp(action.position, 0, action.rowCount - 1) };
+    case 'start-edit':
+      return {
+        ...state,
+        editing: {
+          index: action.row.index,
+          focus: 0,
+          values: {
+            hostname: action.row.hostname,
+            address: action.row.address,
+            reachAt: action.row.reachAt,
+          },
+        },
+      };
+    case 'edit-change':
+      if (!state.editing) return state;
+      return {
+        ...state,
+        editing: {
+          ...state.editing,
+          values: { ...state.editing.values, [action.field]: action.value },
+        },
+      };
+    case 'edit-focus':
+      if (!state.editing) return state;
+      return {
+        ...state,
+        editing: {
+          ...state.editing,
+          focus: (state.editing.focus + editFields.length + action.by) % editFields.length,
+        },
+      };
+    case 'end-edit':
+      return { ...state, editing: undefined };
+    case 'continue-with-problems':
+      return { ...state, triedWithProblems: true };
+  }
+}
+
+/** The table as it would be with the draft saved: what the screen shows and validates. */
+export function rowsWithDraft(rows: readonly NodeRow[], editing: RowEdit | undefined): NodeRow[] {
+  if (!editing) return [...rows];
+  return rows.map((row) => (row.index === editing.index ? { ...row, ...editing.values } : row));
+}
+
+/** The rows that fit: keeps the selected row in view, near the middle once the table scrolls. */
+export function visibleWindow(
+  selected: number,
+  rowCount: number,
+  height: number,
+): { start: number; end: number } {
+  const size = Math.max(1, Math.min(height, rowCount));
+  const start = clamp(selected - Math.floor(size / 2), 0, Math.max(0, rowCount - size));
+  return { start, end: start + size };
+}
+
+/** How many table rows fit in a terminal this tall, leaving room for the rest of the screen. */
+export function tableHeight(terminalRows: number | undefined, editing: boolean): number {
+  const reserved = 17 + (editing ? 5 : 0);
+  return Math.max(3, (terminalRows ?? 24) - reserved);
+}

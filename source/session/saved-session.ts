@@ -1,0 +1,112 @@
+// What a session file holds, checked field by field when read back: the partialize of the store.
+// Only answers, the table and the screen are saved; secrets never are.
+import {
+  type AppData,
+  type SavedData,
+  type ScreenName,
+  screenOrder,
+  sessionSchemaVersion,
+} from '../store/app-state.js';
+
+export { sessionSchemaVersion };
+
+export interface SavedSession extends SavedData {
+  schemaVersion: number;
+}
+
+/** The partialize: exactly what is written to disk, picked field by field (never a secret). */
+export function toSavedSession(state: AppData): SavedSession {
+  return {
+    schemaVersion: sessionSchemaVersion,
+    screen: state.screen,
+    settings: { ...state.settings, dns: [...state.settings.dns] },
+    rows: state.rows.map((row) => ({ ...row })),
+    rowsEdited: state.rowsEdited,
+  };
+}
+
+export type ReadSession =
+  | { kind: 'ok'; session: SavedSession }
+  | { kind: 'newer'; schemaVersion: number }
+  | { kind: 'invalid'; reason: string };
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const settingsStrings = [
+  'subnet',
+  'firstAddress',
+  'gateway',
+  'user',
+  'interfaceName',
+  'masterName',
+  'workerPrefix',
+] as const;
+const rowStrings = ['interfaceName', 'address', 'hostname', 'reachAt'] as const;
+
+/** Checks data read from a session file; anything unexpected is a reason, never an exception. */
+export function readSavedSession(data: unknown): ReadSession {
+  if (!isObject(data)) return { kind: 'invalid', reason: 'it does not hold a JSON object' };
+  const version = data.schemaVersion;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    return { kind: 'invalid', reason: 'it has no valid schemaVersion' };
+  }
+  if (version > sessionSchemaVersion) return { kind: 'newer', schemaVersion: version };
+
+  const { screen, settings, rows, rowsEdited } = data;
+  if (typeof screen !== 'string' || !(screenOrder as readonly string[]).includes(screen)) {
+    return { kind: 'invalid', reason: `its screen ${JSON.stringify(screen)} is unknown` };
+  }
+  if (!isObject(settings)) return { kind: 'invalid', reason: 'it has no settings' };
+  if (typeof settings.nodeCount !== 'number') {
+    return { kind: 'invalid', reason: 'settings.nodeCount is not a number' };
+  }
+  for (const key of settingsStrings) {
+    if (typeof settings[key] !== 'string') {
+      return { kind: 'invalid', reason: `settings.${key} is not a string` };
+    }
+  }
+  if (!Array.isArray(settings.dns) || !settings.dns.every((item) => typeof item === 'string')) {
+    return { kind: 'invalid', reason: 'settings.dns is not a list of addresses' };
+  }
+  if (!Array.isArray(rows)) return { kind: 'invalid', reason: 'rows is not a list' };
+  for (const [position, row] of rows.entries()) {
+    if (!isObject(row) || typeof row.index !== 'number') {
+      return { kind: 'invalid', reason: `row ${position} has no Pi number` };
+    }
+    for (const key of rowStrings) {
+      if (typeof row[key] !== 'string') {
+        return { kind: 'invalid', reason: `row ${position}'s ${key} is not a string` };
+      }
+    }
+  }
+  if (typeof rowsEdited !== 'boolean') {
+    return { kind: 'invalid', reason: 'rowsEdited is not true or false' };
+  }
+  const session: SavedSession = {
+    schemaVersion: sessionSchemaVersion,
+    screen: screen as ScreenName,
+    settings: {
+      nodeCount: settings.nodeCount,
+      subnet: settings.subnet as string,
+      firstAddress: settings.firstAddress as string,
+      gateway: settings.gateway as string,
+      dns: [...(settings.dns as string[])],
+      user: settings.user as string,
+      interfaceName: settings.interfaceName as string,
+      masterName: settings.masterName as string,
+      workerPrefix: settings.workerPrefix as string,
+    },
+    rows: (rows as Json[]).map((row) => ({
+      index: row.index as number,
+      interfaceName: row.interfaceName as string,
+      address: row.address as string,
+      hostname: row.hostname as string,
+      reachAt: row.reachAt as string,
+    })),
+    rowsEdited,
+  };
+  return { kind: 'ok', session };
+}

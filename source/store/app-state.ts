@@ -1,0 +1,186 @@
+// The wizard's state and its transitions as pure functions: each takes the state and returns the
+// fields that change, so they are tested without a store, React or Ink.
+import {
+  type ClusterSettings,
+  defaultSettings,
+  type NodeRow,
+  planCluster,
+  type ValidationIssue,
+  validateRows,
+  validateSettings,
+} from '../plan/plan-cluster.js';
+
+/** The session file format; bump it when the saved shape changes (see session/saved-session.ts). */
+export const sessionSchemaVersion = 1;
+
+export const screenOrder = ['welcome', 'cluster-form', 'review-table', 'confirm'] as const;
+export type ScreenName = (typeof screenOrder)[number];
+
+/** What a person reads for a screen, e.g. in "Resume where you left off (…)". */
+export const screenTitles: Record<ScreenName, string> = {
+  welcome: 'Welcome',
+  'cluster-form': 'Cluster settings',
+  'review-table': 'Review the lookup table',
+  confirm: 'Confirm',
+};
+
+export interface ResumeOffer {
+  screen: ScreenName;
+  nodeCount: number;
+}
+
+/** The store's data (without actions): all of it but secrets and the outcome. */
+export interface AppData {
+  /** The session file format this state is saved in. */
+  schemaVersion: number;
+  screen: ScreenName;
+  /** The cluster form's last accepted answers; the table was planned from them. */
+  settings: ClusterSettings;
+  /** The lookup table; empty until the form is first submitted. */
+  rows: NodeRow[];
+  /** True when rows differ from what planCluster(settings) gives: regenerating loses edits. */
+  rowsEdited: boolean;
+  /** Set when a saved session was loaded; the welcome screen offers to go back to it. */
+  resumeOffer?: ResumeOffer;
+  /** Something the person must know about the session file (moved aside, not saved, …). */
+  sessionNotice?: string;
+  /** Set while writing the session file fails; shown on every screen. */
+  saveProblem?: string;
+  /** --dry-run: later issues show the plan instead of running it. */
+  dryRun: boolean;
+}
+
+export interface AppOutcome {
+  exitCode: number;
+  /** Printed after the screens are gone. */
+  message?: string;
+}
+
+export type RowPatch = Partial<Pick<NodeRow, 'hostname' | 'address' | 'reachAt'>>;
+
+export const initialData: AppData = {
+  schemaVersion: sessionSchemaVersion,
+  screen: 'welcome',
+  settings: defaultSettings,
+  rows: [],
+  rowsEdited: false,
+  dryRun: false,
+};
+
+export interface SavedData {
+  screen: ScreenName;
+  settings: ClusterSettings;
+  rows: NodeRow[];
+  rowsEdited: boolean;
+}
+
+/** The state a run starts in: always the welcome screen, offering the saved session if any. */
+export function startSession(
+  base: AppData,
+  options: { saved?: SavedData; sessionNotice?: string; dryRun?: boolean },
+): AppData {
+  const data: AppData = { ...base, screen: 'welcome', dryRun: options.dryRun ?? false };
+  if (options.sessionNotice !== undefined) data.sessionNotice = options.sessionNotice;
+  const { saved } = options;
+  if (!saved) return data;
+  const withSaved: AppData = {
+    ...data,
+    settings: saved.settings,
+    rows: saved.rows,
+    rowsEdited: saved.rowsEdited,
+  };
+  if (saved.screen !== 'welcome') {
+    withSaved.resumeOffer = {
+      screen: saved.screen,
+      nodeCount: saved.rows.length > 0 ? saved.rows.length : saved.settings.nodeCount,
+    };
+  }
+  return withSaved;
+}
+
+export function resume(state: AppData): Partial<AppData> {
+  return { screen: state.resumeOffer?.screen ?? 'cluster-form', resumeOffer: undefined };
+}
+
+export function startOver(_state: AppData): Partial<AppData> {
+  return {
+    screen: 'cluster-form',
+    settings: defaultSettings,
+    rows: [],
+    rowsEdited: false,
+    resumeOffer: undefined,
+  };
+}
+
+export function goBack(state: AppData): Partial<AppData> {
+  const position = screenOrder.indexOf(state.screen);
+  return { screen: screenOrder[Math.max(0, position - 1)] ?? 'welcome' };
+}
+
+/** The answers that shape the table; the others (subnet, gateway, DNS, user) only validate it. */
+function sameTableShape(a: ClusterSettings, b: ClusterSettings): boolean {
+  return (
+    a.nodeCount === b.nodeCount &&
+    a.firstAddress.trim() === b.firstAddress.trim() &&
+    a.interfaceName === b.interfaceName &&
+    a.masterName === b.masterName &&
+    a.workerPrefix === b.workerPrefix
+  );
+}
+
+const sameRow = (a: NodeRow, b: NodeRow | undefined) =>
+  b !== undefined &&
+  a.index === b.index &&
+  a.interfaceName === b.interfaceName &&
+  a.address === b.address &&
+  a.hostname === b.hostname &&
+  a.reachAt === b.reachAt;
+
+/** How many rows differ from what planCluster(settings) gives. */
+export function countEditedRows(settings: ClusterSettings, rows: readonly NodeRow[]): number {
+  if (validateSettings(settings).length > 0) return rows.length;
+  const planned = planCluster(settings);
+  const changed = rows.filter((row, position) => !sameRow(row, planned[position])).length;
+  return changed + Math.abs(planned.length - rows.length);
+}
+
+export type SubmitSettingsResult =
+  | { kind: 'planned' }
+  | { kind: 'kept-table' }
+  | { kind: 'invalid'; issues: ValidationIssue[] }
+  | { kind: 'confirm-discard'; editedRows: number };
+
+export function submitSettings(
+  state: AppData,
+  settings: ClusterSettings,
+  options: { discardEdits?: boolean } = {},
+): { result: SubmitSettingsResult; change?: Partial<AppData> } {
+  const issues = validateSettings(settings);
+  if (issues.length > 0) return { result: { kind: 'invalid', issues } };
+  if (state.rows.length > 0 && sameTableShape(state.settings, settings)) {
+    return { result: { kind: 'kept-table' }, change: { settings, screen: 'review-table' } };
+  }
+  if (state.rowsEdited && !options.discardEdits) {
+    return {
+      result: { kind: 'confirm-discard', editedRows: countEditedRows(state.settings, state.rows) },
+    };
+  }
+  return {
+    result: { kind: 'planned' },
+    change: { settings, rows: planCluster(settings), rowsEdited: false, screen: 'review-table' },
+  };
+}
+
+export function editRow(state: AppData, index: number, patch: RowPatch): Partial<AppData> {
+  const rows = state.rows.map((row) => (row.index === index ? { ...row, ...patch } : row));
+  return { rows, rowsEdited: countEditedRows(state.settings, rows) > 0 };
+}
+
+export function confirmTable(state: AppData): {
+  issues: ValidationIssue[];
+  change?: Partial<AppData>;
+} {
+  const issues = validateRows(state.settings, state.rows);
+  if (issues.length > 0 || state.rows.length === 0) return { issues };
+  return { issues, change: { screen: 'confirm' } };
+}

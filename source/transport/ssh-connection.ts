@@ -57,11 +57,19 @@ export interface SshConnectOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Channels open at once on one connection. sshd refuses more than MaxSessions (default 10); the
+ * rest wait here for a free channel instead of failing.
+ */
+const MAX_OPEN_CHANNELS = 8;
+
 export class SshNodeConnection extends ShellNodeConnection {
   readonly options: SshConnectOptions;
   readonly #client: InstanceType<typeof Client>;
   #lost: TransportError | undefined;
   #closing = false;
+  #openChannels = 0;
+  readonly #waitingForChannel: Array<() => void> = [];
 
   constructor(options: SshConnectOptions, client: InstanceType<typeof Client>) {
     super({
@@ -89,7 +97,20 @@ export class SshNodeConnection extends ShellNodeConnection {
     return this.#lost === undefined && !this.#closing;
   }
 
-  protected execute(request: ExecuteRequest): Promise<RawResult> {
+  protected async execute(request: ExecuteRequest): Promise<RawResult> {
+    if (this.#openChannels >= MAX_OPEN_CHANNELS) {
+      await new Promise<void>((resolve) => this.#waitingForChannel.push(resolve));
+    }
+    this.#openChannels += 1;
+    try {
+      return await this.#executeOnChannel(request);
+    } finally {
+      this.#openChannels -= 1;
+      this.#waitingForChannel.shift()?.();
+    }
+  }
+
+  #executeOnChannel(request: ExecuteRequest): Promise<RawResult> {
     const { node } = this.options;
     return new Promise<RawResult>((resolve, reject) => {
       if (this.#closing) {

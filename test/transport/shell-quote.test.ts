@@ -2,35 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { quoteShellArg, shellCommand } from '../../source/transport/shell-quote.js';
-
-export const HOSTILE_VALUES = [
-  '',
-  ' ',
-  'two words',
-  "it's",
-  `"double"`,
-  'a;b',
-  'a; rm -rf /',
-  '$(touch /tmp/pcw-pwned)',
-  '`touch /tmp/pcw-pwned`',
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${…} is the hostile value here.
-  '${HOME}',
-  '$HOME',
-  'line one\nline two',
-  '\n',
-  '-n',
-  '--help',
-  '-rf *',
-  'back\\slash',
-  "'",
-  "''",
-  'tab\there',
-  '*',
-  '~',
-  '!bang',
-  'a|b&c>d<e',
-  'ünïcødé ✓',
-];
+import { HOSTILE_VALUES } from './hostile-values.js';
 
 describe('quoteShellArg', () => {
   const table: Array<[string, string]> = [

@@ -1,0 +1,374 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { isTransportError, type TransportError } from '../../source/transport/errors.js';
+import type { SshNodeConnection } from '../../source/transport/ssh-connection.js';
+import { type Lab, startLab } from '../lab/lab.js';
+import { HOSTILE_FILE_NAMES, HOSTILE_VALUES } from './hostile-values.js';
+import { connectToLabNode, makeTestMaster, type TestMaster } from './lab-connection.js';
+
+// A password that is itself hostile: it must reach sudo and sshd as data and never show in the log.
+const PASSWORD = `r4sp'b "$(erry)"; \`x\` -n`;
+
+function splitNul(text: string): string[] {
+  return text.split('\0').slice(0, -1);
+}
+
+async function expectTransportError(
+  promise: Promise<unknown>,
+  check: (error: TransportError) => void,
+): Promise<TransportError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(isTransportError(error), `expected a TransportError, got ${String(error)}`);
+    check(error);
+    return error;
+  }
+  assert.fail('expected the call to fail');
+}
+
+describe('a worker over SSH, sudo asking for the password', () => {
+  let lab: Lab;
+  let master: TestMaster;
+  let connection: SshNodeConnection;
+
+  before(async () => {
+    lab = await startLab({ nodes: 3, sudo: 'password', password: PASSWORD });
+    master = makeTestMaster();
+    connection = await connectToLabNode(master, lab, lab.nodes[0]!);
+  });
+  after(async () => {
+    await connection?.close();
+    await lab?.stop();
+  });
+
+  it('runs commands over one connection and reports code, stdout and stderr', async () => {
+    const ok = await connection.run(['sh', '-c', 'echo out; echo err >&2; exit 3']);
+    assert.deepEqual([ok.code, ok.stdout, ok.stderr], [3, 'out\n', 'err\n']);
+    const script = await connection.run({ script: 'echo "$#:$1:$2"', args: ['a b', 'c'] });
+    assert.equal(script.stdout, '2:a b:c\n');
+    const stdin = await connection.run(['cat'], { stdin: 'from stdin\n' });
+    assert.equal(stdin.stdout, 'from stdin\n');
+    // Ten commands, each on its own channel of the same connection.
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, index) => connection.run(['echo', String(index)])),
+    );
+    assert.deepEqual(
+      results.map((result) => result.stdout),
+      Array.from({ length: 10 }, (_, index) => `${index}\n`),
+    );
+    assert.equal(await connection.homeDirectory(), '/home/pi');
+  });
+
+  it('runs as root through sudo -S, the password on stdin, and the command still gets its own stdin', async () => {
+    const id = await connection.runAsRoot(['id', '-u']);
+    assert.equal(id.stdout, '0\n');
+    // If sudo left the password in the pipe, cat would print it first.
+    const cat = await connection.runAsRoot(['cat'], { stdin: 'only this' });
+    assert.equal(cat.stdout, 'only this');
+    const empty = await connection.runAsRoot(['cat']);
+    assert.equal(empty.stdout, '');
+  });
+
+  it('carries hostile values as data through run, runAsRoot and script arguments', async () => {
+    const viaArgv = await connection.run(['printf', '%s\\0', ...HOSTILE_VALUES]);
+    assert.deepEqual(splitNul(viaArgv.stdout), HOSTILE_VALUES);
+    const viaSudo = await connection.runAsRoot(['printf', '%s\\0', ...HOSTILE_VALUES]);
+    assert.deepEqual(splitNul(viaSudo.stdout), HOSTILE_VALUES);
+    const viaScript = await connection.runAsRoot({
+      script: 'printf "%s\\0" "$@"',
+      args: HOSTILE_VALUES,
+    });
+    assert.deepEqual(splitNul(viaScript.stdout), HOSTILE_VALUES);
+  });
+
+  it('carries hostile file names and contents as data through replaceFile, readFile and editManagedBlock', async () => {
+    const directory = '/srv/pcw hostile $(touch /tmp/pcw-pwned) `x`';
+    await connection.runAsRoot(['mkdir', '-p', '--', directory], { check: true });
+    // All names at once: this also shows many commands sharing the one connection.
+    await Promise.all(
+      HOSTILE_FILE_NAMES.map(async (name) => {
+        const path = `${directory}/${name}`;
+        const content = `${name}\n${HOSTILE_VALUES.join('\n')}`;
+        const change = await connection.replaceFile(path, content, { mode: 0o640 });
+        assert.equal(change.changed, true, name);
+        assert.equal(await lab.nodes[0]!.readFile(path), content, name);
+        assert.equal(await connection.readFile(path, { asRoot: true }), content, name);
+        const block = HOSTILE_VALUES.join('\n');
+        const edit = await connection.editManagedBlock(path, 'hostile', block, { mode: 0o640 });
+        assert.equal(edit.changed, true, name);
+        const again = await connection.editManagedBlock(path, 'hostile', block, { mode: 0o640 });
+        assert.equal(again.changed, false, name);
+      }),
+    );
+    const pwned = await lab.nodes[0]!.runAsRoot('ls /tmp/pcw-pwned /home/pi/pcw-pwned 2>&1');
+    assert.match(pwned.stdout, /No such file.*\n.*No such file/, 'nothing hostile was executed');
+    const listing = await connection.runAsRoot(['ls', '-A', '--', directory]);
+    assert.doesNotMatch(listing.stdout, /\.pcw-tmp\./, 'no temporary file is left behind');
+  });
+
+  it('replaces a file as root atomically with mode, owner, group and a timestamped backup', async () => {
+    const path = '/etc/pcw-test.conf';
+    await lab.nodes[0]!.runAsRoot(`printf 'old\\n' > ${path}; chmod 644 ${path}`);
+    const inodeBefore = (await lab.nodes[0]!.runAsRoot(`stat -c %i ${path}`)).stdout;
+
+    const first = await connection.replaceFile(path, 'new\n', {
+      mode: 0o640,
+      owner: 'root',
+      group: 'adm',
+    });
+    assert.equal(first.changed, true);
+    assert.equal(first.diff, `--- ${path}\n+++ ${path}\n@@ -1 +1 @@\n-old\n+new\n`);
+    assert.equal(first.metadataChange, 'mode 644 → 640, group root → adm');
+    assert.match(first.backupPath ?? '', /^\/etc\/pcw-test\.conf\.pcw-\d{8}T\d{6}\.bak$/);
+    const stat = await lab.nodes[0]!.runAsRoot(`stat -c '%a %U %G %i' ${path}`);
+    const [mode, owner, group, inode] = stat.stdout.trim().split(' ');
+    assert.deepEqual([mode, owner, group], ['640', 'root', 'adm']);
+    assert.notEqual(inode, inodeBefore.trim(), 'a rename put a new file in place');
+    assert.equal(await lab.nodes[0]!.readFile(path), 'new\n');
+    assert.equal(await lab.nodes[0]!.readFile(first.backupPath!), 'old\n');
+
+    const backups = async () =>
+      (await lab.nodes[0]!.runAsRoot('ls /etc | grep -c "^pcw-test.conf.pcw-"')).stdout.trim();
+    assert.equal(await backups(), '1');
+    const same = await connection.replaceFile(path, 'new\n', {
+      mode: 0o640,
+      owner: 'root',
+      group: 'adm',
+    });
+    assert.deepEqual(same, { path, changed: false, diff: '' });
+    assert.equal(await backups(), '1', 'no write and no backup when nothing changes');
+
+    const modeOnly = await connection.replaceFile(path, 'new\n', {
+      mode: 0o600,
+      owner: 'root',
+      group: 'adm',
+    });
+    assert.equal(modeOnly.changed, true);
+    assert.equal(modeOnly.diff, '');
+    assert.equal(modeOnly.metadataChange, 'mode 640 → 600');
+    assert.equal((await lab.nodes[0]!.runAsRoot(`stat -c %a ${path}`)).stdout, '600\n');
+    assert.equal(await backups(), '2', 'a second backup, not an overwritten first one');
+
+    const planned = await connection.replaceFile(path, 'planned\n', { mode: 0o600, dryRun: true });
+    assert.equal(planned.changed, true);
+    assert.match(planned.diff, /-new\n\+planned\n/);
+    assert.equal(await lab.nodes[0]!.readFile(path), 'new\n', 'a dry run writes nothing');
+
+    const created = await connection.replaceFile('/etc/pcw-new.conf', 'x\n', { mode: 0o600 });
+    assert.equal(created.changed, true);
+    assert.equal(created.backupPath, undefined);
+    assert.match(
+      created.diff,
+      /^--- \/dev\/null\n\+\+\+ \/etc\/pcw-new\.conf\n@@ -0,0 \+1 @@\n\+x\n$/,
+    );
+  });
+
+  it("replaces a file in the login user's home without sudo, owned by that user", async () => {
+    const home = await connection.homeDirectory();
+    await connection.run(['mkdir', '-p', '-m', '700', '--', `${home}/.ssh`], { check: true });
+    const path = `${home}/.ssh/authorized_keys`;
+    const change = await connection.replaceFile(path, 'ssh-ed25519 AAAA test\n', {
+      mode: 0o600,
+      asRoot: false,
+    });
+    assert.equal(change.changed, true);
+    const stat = await lab.nodes[0]!.runAsRoot(`stat -c '%a %U %G' ${path}`);
+    assert.equal(stat.stdout, '600 pi pi\n');
+    const again = await connection.replaceFile(path, 'ssh-ed25519 AAAA test\n', {
+      mode: 0o600,
+      asRoot: false,
+    });
+    assert.equal(again.changed, false);
+  });
+
+  it('edits a managed block idempotently and never touches the rest of the file', async () => {
+    const node = lab.nodes[0]!;
+    const original = await node.readFile('/etc/hosts');
+    const block = '127.0.1.10 pi-master\n127.0.1.11 pi-worker-1';
+    const planned = await connection.editManagedBlock('/etc/hosts', 'hosts', block, {
+      mode: 0o644,
+      owner: 'root',
+      group: 'root',
+      dryRun: true,
+    });
+    assert.equal(planned.changed, true);
+    assert.match(planned.diff, /\+# BEGIN pi-cluster-wizard hosts\n\+127\.0\.1\.10 pi-master\n/);
+    assert.equal(await node.readFile('/etc/hosts'), original, 'the plan wrote nothing');
+
+    const first = await connection.editManagedBlock('/etc/hosts', 'hosts', block, {
+      mode: 0o644,
+      owner: 'root',
+      group: 'root',
+    });
+    assert.equal(first.changed, true);
+    assert.equal(first.diff, planned.diff);
+    const written = await node.readFile('/etc/hosts');
+    assert.ok(written.startsWith(original), 'the text before the block is untouched');
+
+    const second = await connection.editManagedBlock('/etc/hosts', 'hosts', block, {
+      mode: 0o644,
+      owner: 'root',
+      group: 'root',
+    });
+    assert.deepEqual(second, { path: '/etc/hosts', changed: false, diff: '' });
+    assert.equal(await node.readFile('/etc/hosts'), written);
+
+    // A person adds a line after the block; a new edit of the block keeps it.
+    await node.runAsRoot("printf '10.9.9.9 printer\\n' >> /etc/hosts");
+    const third = await connection.editManagedBlock('/etc/hosts', 'hosts', '127.0.1.10 pi-master', {
+      mode: 0o644,
+    });
+    assert.equal(third.changed, true);
+    assert.equal(
+      await node.readFile('/etc/hosts'),
+      `${original}# BEGIN pi-cluster-wizard hosts\n127.0.1.10 pi-master\n# END pi-cluster-wizard hosts\n10.9.9.9 printer\n`,
+    );
+  });
+
+  it('reads files, as the login user or as root, and tells a missing file apart', async () => {
+    assert.equal(await connection.readFile('/nonexistent/file'), undefined);
+    assert.match((await connection.readFile('/etc/shadow', { asRoot: true })) ?? '', /^root:/);
+    await expectTransportError(connection.readFile('/etc/shadow'), (error) => {
+      assert.equal(error.kind, 'command-failed');
+      assert.match(error.message, /Permission denied/);
+    });
+    await assert.rejects(connection.readFile('relative/path'), /must be absolute/);
+  });
+
+  it('stops a command at its timeout and at an abort, with errors in words', async () => {
+    const started = Date.now();
+    await expectTransportError(connection.run(['sleep', '30'], { timeoutMs: 300 }), (error) => {
+      assert.equal(error.kind, 'command-timed-out');
+      assert.equal(error.transient, true);
+      assert.equal(error.node, 'pi0');
+    });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    await expectTransportError(
+      connection.run(['sleep', '30'], { signal: controller.signal }),
+      (error) => assert.equal(error.kind, 'aborted'),
+    );
+    assert.ok(Date.now() - started < 5_000);
+    // The connection is still good afterwards.
+    assert.equal((await connection.run(['true'])).code, 0);
+  });
+
+  it('refuses a wrong login password in words, without retrying it', async () => {
+    const error = await expectTransportError(
+      connectToLabNode(master, lab, lab.nodes[1]!, {
+        credentials: {
+          username: 'pi',
+          password: 'wrong',
+          identityDirectory: master.identityDirectory,
+          agentSocket: null,
+        },
+      }),
+      (failure) => {
+        assert.equal(failure.kind, 'auth-failed');
+        assert.equal(failure.transient, false);
+      },
+    );
+    assert.match(error.message, /did not accept the password for user pi/);
+    assert.match(error.nextStep, /password/);
+  });
+
+  it('logs in with a key from ~/.ssh, and reports a wrong sudo password in words', async () => {
+    const { utils } = (await import('ssh2')).default;
+    const keys = utils.generateKeyPairSync('ed25519', { comment: 'pcw-test' });
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(master.identityDirectory, { recursive: true, mode: 0o700 });
+    writeFileSync(`${master.identityDirectory}/id_ed25519`, keys.private, { mode: 0o600 });
+    const node = lab.nodes[1]!;
+    await node.runAsPi(
+      `mkdir -p -m 700 ~/.ssh && printf '%s\\n' '${keys.public}' >> ~/.ssh/authorized_keys`,
+    );
+    const byKey = await connectToLabNode(master, lab, node, {
+      credentials: {
+        username: 'pi',
+        password: 'not the password',
+        identityDirectory: master.identityDirectory,
+        agentSocket: null,
+      },
+    });
+    try {
+      assert.equal((await byKey.run(['whoami'])).stdout, 'pi\n');
+      const error = await expectTransportError(byKey.runAsRoot(['true']), (failure) => {
+        assert.equal(failure.kind, 'sudo-refused');
+        assert.equal(failure.transient, false);
+      });
+      assert.match(error.message, /sudo on pi1 did not accept the password/);
+    } finally {
+      await byKey.close();
+    }
+  });
+
+  it('reports a user who may not use sudo in words', async () => {
+    const node = lab.nodes[2]!;
+    await node.runAsRoot('gpasswd -d pi sudo >/dev/null');
+    const outsider = await connectToLabNode(master, lab, node);
+    try {
+      const error = await expectTransportError(outsider.runAsRoot(['true']), (failure) =>
+        assert.equal(failure.kind, 'sudo-refused'),
+      );
+      assert.match(error.message, /may not use sudo/);
+    } finally {
+      await outsider.close();
+    }
+  });
+
+  it('keeps the password out of the command log, which has every command with code and duration', () => {
+    const text = readFileSync(master.commandLog.path, 'utf8');
+    assert.ok(!text.includes(PASSWORD), 'the password is not in the log');
+    assert.ok(!text.includes('r4sp'), 'not even a part of it');
+    const entries = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.ok(entries.length > 50);
+    for (const entry of entries) {
+      assert.equal(typeof entry.node, 'string');
+      assert.equal(typeof entry.command, 'string');
+      assert.equal(typeof entry.durationMs, 'number');
+      assert.ok(typeof entry.code === 'number' || typeof entry.error === 'string');
+    }
+    assert.ok(
+      entries.some((entry) => entry.command === "sudo -k -S -p '' -- id -u" && entry.code === 0),
+    );
+    assert.ok(entries.some((entry) => entry.error === 'command-timed-out'));
+  });
+});
+
+describe('a worker over SSH, sudo without a password', () => {
+  let lab: Lab;
+  let master: TestMaster;
+
+  before(async () => {
+    lab = await startLab({ nodes: 1, sudo: 'nopasswd' });
+    master = makeTestMaster();
+  });
+  after(async () => {
+    await lab?.stop();
+  });
+
+  it('uses sudo -n, and gives sudo no password at all', async () => {
+    const connection = await connectToLabNode(master, lab, lab.nodes[0]!);
+    try {
+      assert.equal((await connection.runAsRoot(['id', '-u'])).stdout, '0\n');
+      const cat = await connection.runAsRoot(['cat'], { stdin: 'stdin as is' });
+      assert.equal(cat.stdout, 'stdin as is');
+      const change = await connection.replaceFile('/etc/pcw-nopasswd', 'x\n', {
+        mode: 0o644,
+        owner: 'root',
+        group: 'root',
+      });
+      assert.equal(change.changed, true);
+    } finally {
+      await connection.close();
+    }
+    const log = readFileSync(master.commandLog.path, 'utf8');
+    assert.match(log, /"command":"sudo -n -- id -u"/);
+    assert.doesNotMatch(log, /sudo -k -S/);
+  });
+});

@@ -67,6 +67,7 @@ export class SshNodeConnection extends ShellNodeConnection {
   readonly options: SshConnectOptions;
   readonly #client: InstanceType<typeof Client>;
   #lost: TransportError | undefined;
+  #lostReason = '';
   #closing = false;
   #openChannels = 0;
   readonly #waitingForChannel: Array<() => void> = [];
@@ -83,11 +84,14 @@ export class SshNodeConnection extends ShellNodeConnection {
     this.options = options;
     this.#client = client;
     client.on('error', (error) => {
-      this.#lost ??= connectionError(targetOf(options), error);
+      if (this.#lost) return;
+      this.#lost = connectionError(targetOf(options), error);
+      this.#lostReason = error.message;
     });
     client.on('close', () => {
-      if (!this.#closing) {
-        this.#lost ??= connectionLost(options.node, 'the node closed the connection');
+      if (!this.#closing && !this.#lost) {
+        this.#lostReason = 'the node closed the connection';
+        this.#lost = connectionLost(options.node, this.#lostReason);
       }
     });
   }
@@ -197,7 +201,7 @@ export class SshNodeConnection extends ShellNodeConnection {
               reject(
                 connectionLost(
                   node,
-                  `${request.what} was running when the connection dropped${this.#lost ? ` (${this.#lost.message})` : ''}`,
+                  `${request.what} was running when the connection dropped${this.#lostReason ? ` (${this.#lostReason})` : ''}`,
                 ),
               );
             }
@@ -219,6 +223,10 @@ export class SshNodeConnection extends ShellNodeConnection {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
+    if (this.#lost) {
+      this.#client.destroy();
+      return;
+    }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.#client.destroy();

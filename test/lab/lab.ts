@@ -22,9 +22,9 @@
 //   await lab.stop()                  kills every node, unmounts, removes the lab's directory
 //
 // A node has its own PID, mount and UTS namespaces; copy-on-write overlays of the host's /etc,
-// /home, /root, /usr/local, /var/lib/sudo, /var/log and /var/mail (node-disk.sh); fresh /run, /tmp
-// and boot_id each boot (node-init.sh); and its own reboot, shutdown, systemctl, hostnamectl and
-// hostname (fakes/). All nodes share the test run's private network namespace, where every
+// /home, /root, /usr/bin, /usr/sbin, /usr/local, /var/lib/sudo, /var/log and /var/mail
+// (node-disk.sh); fresh /run, /tmp and boot_id each boot (node-init.sh); and its own reboot,
+// shutdown, poweroff, systemctl, hostnamectl and hostname in place of the real ones (fakes/). All nodes share the test run's private network namespace, where every
 // 127.0.0.0/8 address is local: nodes reach each other, and nothing else is reachable.
 //
 // startLab refuses unless it runs as root inside a private network namespace (only `lo`), which is
@@ -208,6 +208,12 @@ function childPidOf(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+function kill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {}
 }
 
 function delay(ms: number): Promise<void> {
@@ -512,7 +518,7 @@ class FakePi implements LabNode {
   }
 
   async hostname(): Promise<string> {
-    const result = await this.runAsRoot('/bin/hostname');
+    const result = await this.runAsRoot('hostname');
     if (result.code !== 0) throw new Error(`node ${this.index}: hostname failed: ${result.stderr}`);
     return result.stdout.trim();
   }
@@ -522,26 +528,32 @@ class FakePi implements LabNode {
     if (result.code !== 0) throw new Error(`node ${this.index}: killing sshd: ${result.stderr}`);
   }
 
-  /** Kills the boot and the card's namespace holder (their namespaces die with them). */
-  unplug(): Promise<unknown> {
+  /**
+   * Kills the boot's init and the card's holder (their namespaces die with them), so that the
+   * unshare processes above them reap them and exit; unshare itself is killed only if it lingers.
+   */
+  async unplug(): Promise<void> {
     this.#power = 'stopped';
-    const waits: Promise<unknown>[] = [];
-    for (const spawned of [this.#boot?.spawned, this.#disk]) {
-      if (!spawned || spawned.child.exitCode !== null || spawned.child.signalCode !== null)
-        continue;
-      spawned.child.kill('SIGKILL');
-      waits.push(spawned.exited);
-    }
-    return Promise.all(waits);
+    const pairs = [
+      { spawned: this.#boot?.spawned, inner: this.#boot?.initPid },
+      { spawned: this.#disk, inner: this.#diskPid },
+    ];
+    await Promise.all(
+      pairs.map(async ({ spawned, inner }) => {
+        if (!spawned || spawned.child.exitCode !== null || spawned.child.signalCode !== null)
+          return;
+        if (inner !== undefined) kill(inner);
+        const timer = setTimeout(() => spawned.child.kill('SIGKILL'), 2000);
+        await spawned.exited;
+        clearTimeout(timer);
+      }),
+    );
   }
 
   unplugSync(): void {
     this.#power = 'stopped';
-    for (const spawned of [this.#boot?.spawned, this.#disk]) {
-      try {
-        spawned?.child.kill('SIGKILL');
-      } catch {}
-    }
+    for (const pid of [this.#boot?.initPid, this.#diskPid]) if (pid !== undefined) kill(pid);
+    for (const spawned of [this.#boot?.spawned, this.#disk]) spawned?.child.kill('SIGKILL');
   }
 }
 

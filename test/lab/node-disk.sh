@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A fake Pi's SD card. Runs for the life of the lab in the node's own mount namespace, where it
-# mounts copy-on-write overlays over the host's /etc, /home, /root, /usr/local, /var/lib/sudo,
-# /var/log and /var/mail (upper layers in the node's directory of the lab), provisions them once
+# mounts copy-on-write overlays over the host's /etc, /home, /root, /usr/bin, /usr/sbin, /usr/local,
+# /var/lib/sudo, /var/log and /var/mail (upper layers in the node's directory of the lab), provisions them once
 # like a freshly flashed Raspberry Pi OS card, prints "ready <pid>" and sleeps. Each boot of the
 # node starts from a copy of this mount namespace (node-init.sh), so files survive reboots as on a
 # card.
@@ -14,7 +14,7 @@ set -euo pipefail
 : "${NODE_DIR:?}" "${PROFILE:?}" "${PI_PASSWORD:?}" "${SUDO_MODE:?}" "${LAB_SCRIPTS:?}"
 shared_identity=${SHARED_IDENTITY:-}
 
-for dir in /etc /home /root /usr/local /var/lib/sudo /var/log /var/mail; do
+for dir in /etc /home /root /usr/bin /usr/sbin /usr/local /var/lib/sudo /var/log /var/mail; do
   [ -d "$dir" ] || continue
   layer=${dir//\//_}
   mkdir -p "$NODE_DIR/upper/$layer" "$NODE_DIR/work/$layer"
@@ -95,14 +95,17 @@ provision() {
   ln -sfn "/lib/systemd/system/$network_unit.service" \
     "/etc/systemd/system/multi-user.target.wants/$network_unit.service"
 
-  # The node's own reboot, shutdown, systemctl, hostnamectl and hostname, found before the real ones
-  # both by sudo's secure_path and by pi's PATH.
-  install -d -m 0755 /usr/local/sbin /usr/local/bin /usr/local/lib/pcw-lab
-  install -m 0755 "$LAB_SCRIPTS/fakes/reboot" "$LAB_SCRIPTS/fakes/shutdown" /usr/local/sbin/
-  ln -sfn reboot /usr/local/sbin/poweroff
-  ln -sfn reboot /usr/local/sbin/halt
+  # The node's own reboot, shutdown, poweroff, halt, systemctl, hostnamectl and hostname, where the
+  # real ones are (on the same PATHs); the real hostname stays reachable for the fakes.
+  install -d -m 0755 /usr/local/lib/pcw-lab
+  cp -p "$(readlink -f /usr/bin/hostname)" /usr/local/lib/pcw-lab/hostname
+  rm -f /usr/sbin/reboot /usr/sbin/shutdown /usr/sbin/poweroff /usr/sbin/halt
+  install -m 0755 "$LAB_SCRIPTS/fakes/reboot" "$LAB_SCRIPTS/fakes/shutdown" /usr/sbin/
+  ln -s reboot /usr/sbin/poweroff
+  ln -s reboot /usr/sbin/halt
+  rm -f /usr/bin/systemctl /usr/bin/hostnamectl /usr/bin/hostname
   install -m 0755 "$LAB_SCRIPTS/fakes/systemctl" "$LAB_SCRIPTS/fakes/hostnamectl" \
-    "$LAB_SCRIPTS/fakes/hostname" /usr/local/bin/
+    "$LAB_SCRIPTS/fakes/hostname" /usr/bin/
   echo "$PROFILE" >/usr/local/lib/pcw-lab/profile
 }
 

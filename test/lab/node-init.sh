@@ -16,13 +16,13 @@ mount --bind /run/pcw-lab/boot_id /proc/sys/kernel/random/boot_id
 echo "$NODE_ADDRESS" >/run/pcw-lab/address
 
 hostname=$(grep -m1 -v '^[[:space:]]*$' /etc/hostname || true)
-/bin/hostname "${hostname:-localhost}"
+/usr/local/lib/pcw-lab/hostname "${hostname:-localhost}"
 
 trap 'exit 10' USR1
 trap 'exit 11' USR2 TERM INT
 
 if [ -e /etc/systemd/system/multi-user.target.wants/ssh.service ]; then
-  /usr/local/bin/systemctl start ssh || echo "node-init: sshd did not start" >&2
+  /usr/bin/systemctl start ssh || echo "node-init: sshd did not start" >&2
 fi
 
 echo "up $(cat /run/pcw-lab/boot_id)"

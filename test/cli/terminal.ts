@@ -1,0 +1,90 @@
+// The built program in a real pseudo-terminal: a tmux server of our own (its own socket name),
+// keys sent one at a time, the screen read back with capture-pane. Only that server is killed.
+import { execFileSync } from 'node:child_process';
+
+let servers = 0;
+
+export class Terminal {
+  readonly socket = `pcw-cli-test-${process.pid}-${++servers}`;
+  private readonly target = 'wizard';
+
+  /** Starts the command; when it ends the pane shows "[exit N]" and stays open to be read. */
+  constructor(command: string, size = { columns: 120, rows: 40 }) {
+    this.tmux(
+      'new-session',
+      '-d',
+      '-s',
+      this.target,
+      '-x',
+      String(size.columns),
+      '-y',
+      String(size.rows),
+      `${command}; echo "[exit $?]"; sleep 3600`,
+    );
+  }
+
+  private tmux(...args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], {
+      encoding: 'utf8',
+    });
+  }
+
+  /** The screen as text; with colours: its escape sequences too. */
+  screen(options: { colours?: boolean } = {}): string {
+    return this.tmux('capture-pane', '-p', ...(options.colours ? ['-e'] : []), '-t', this.target);
+  }
+
+  /** Sends one key by tmux name (Enter, Escape, BSpace, Down, C-c) or literal text. */
+  send(key: string, literal = false): void {
+    this.tmux('send-keys', '-t', this.target, ...(literal ? ['-l'] : []), key);
+  }
+
+  async waitFor(expected: string | RegExp, timeoutMs = 8000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = this.screen();
+      if (typeof expected === 'string' ? screen.includes(expected) : expected.test(screen)) {
+        // A screen's key handlers subscribe just after it is drawn: return once it holds still.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        if (this.screen() === screen) return screen;
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`the terminal never showed ${String(expected)}; screen:\n${screen}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  /** Sends a key, then waits for what it should bring. */
+  async press(key: string, expected: string | RegExp): Promise<string> {
+    this.send(key);
+    return this.waitFor(expected);
+  }
+
+  /** Types text one character at a time, each after the screen has changed. */
+  async type(text: string): Promise<void> {
+    for (const character of text) {
+      const before = this.screen();
+      this.send(character, true);
+      const deadline = Date.now() + 8000;
+      while (this.screen() === before) {
+        if (Date.now() > deadline) throw new Error(`typing ${character} changed nothing`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    }
+  }
+
+  async exitCode(): Promise<number> {
+    const screen = await this.waitFor(/\[exit \d+\]/);
+    return Number(/\[exit (\d+)\]/.exec(screen)?.[1]);
+  }
+
+  close(): void {
+    try {
+      this.tmux('kill-server');
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { describe, test } from 'node:test';
+import { parseCommandLine } from '../../source/command-line/parse-command-line.js';
+
+describe('parseCommandLine', () => {
+  test('flags to options', () => {
+    const cases: Array<[string[], Record<string, string>, object]> = [
+      [[], {}, { sessionName: 'default', fresh: false, dryRun: false, color: true }],
+      [
+        ['--session', 'lab-2', '--fresh', '--dry-run'],
+        {},
+        { sessionName: 'lab-2', fresh: true, dryRun: true, color: true },
+      ],
+      [
+        ['--session=Cluster_A'],
+        {},
+        { sessionName: 'Cluster_A', fresh: false, dryRun: false, color: true },
+      ],
+      [['--no-color'], {}, { sessionName: 'default', fresh: false, dryRun: false, color: false }],
+      [
+        [],
+        { NO_COLOR: '1' },
+        { sessionName: 'default', fresh: false, dryRun: false, color: false },
+      ],
+      [[], { NO_COLOR: '' }, { sessionName: 'default', fresh: false, dryRun: false, color: true }],
+    ];
+    for (const [argv, env, options] of cases) {
+      assert.deepEqual(parseCommandLine(argv, env), { kind: 'run', options }, argv.join(' '));
+    }
+  });
+
+  test('help and version end with 0 on stdout', () => {
+    for (const flag of ['--help', '-h']) {
+      const result = parseCommandLine([flag], {});
+      assert.equal(result.kind === 'exit' && result.exitCode, 0);
+      assert.match(
+        result.kind === 'exit' ? (result.stdout ?? '') : '',
+        /Usage\n\s+\$ pi-cluster-wizard/,
+      );
+    }
+    const version = parseCommandLine(['--version'], {});
+    const packageJson = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string };
+    assert.deepEqual(version, { kind: 'exit', exitCode: 0, stdout: `${packageJson.version}\n` });
+  });
+
+  test('usage errors end with 2 and a message on stderr', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--bogus'], /^Unknown option: --bogus\n/],
+      [['--yes', '-x'], /^Unknown options: --yes -x\n/],
+      [['extra'], /takes no arguments, only options \(got: extra\)/],
+      [['--session', 'a b'], /--session "a b" is not a usable name/],
+      [['--session', '../x'], /is not a usable name/],
+      [['--session='], /--session needs a name/],
+    ];
+    for (const [argv, message] of cases) {
+      const result = parseCommandLine(argv, {});
+      assert.equal(result.kind, 'exit', argv.join(' '));
+      if (result.kind !== 'exit') continue;
+      assert.equal(result.exitCode, 2, argv.join(' '));
+      assert.match(result.stderr ?? '', message, argv.join(' '));
+      assert.match(result.stderr ?? '', /Run pi-cluster-wizard --help to see the options\./);
+    }
+  });
+});

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import {
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { CommandLog } from '../../source/transport/command-log.js';
+import { isTransportError } from '../../source/transport/errors.js';
+import { LocalNodeConnection } from '../../source/transport/local-connection.js';
+import { HOSTILE_FILE_NAMES, HOSTILE_VALUES } from './hostile-values.js';
+
+const directory = mkdtempSync(join(tmpdir(), 'pcw-local-'));
+after(() => rmSync(directory, { recursive: true, force: true }));
+const log = new CommandLog(join(directory, 'log', 'commands.jsonl'));
+const master = new LocalNodeConnection({ commandLog: log, password: 'local secret' });
+const isRoot = process.getuid?.() === 0;
+
+describe('the master, through local processes', () => {
+  it('runs an argv without a shell, so hostile values arrive as data', async () => {
+    const result = await master.run(['printf', '%s\\0', ...HOSTILE_VALUES]);
+    assert.equal(result.code, 0);
+    assert.deepEqual(result.stdout.split('\0').slice(0, -1), HOSTILE_VALUES);
+    const script = await master.run({ script: 'printf "%s\\0" "$@"', args: HOSTILE_VALUES });
+    assert.deepEqual(script.stdout.split('\0').slice(0, -1), HOSTILE_VALUES);
+  });
+
+  it('reports exit codes, stderr and stdin like a worker does', async () => {
+    const result = await master.run(['sh', '-c', 'cat; echo err >&2; exit 5'], { stdin: 'in' });
+    assert.deepEqual([result.code, result.stdout, result.stderr], [5, 'in', 'err\n']);
+    const missing = await master.run(['pcw-no-such-program']);
+    assert.equal(missing.code, 127);
+    await assert.rejects(
+      master.run(['false'], { check: true, label: 'the false step' }),
+      (error) => {
+        assert.ok(isTransportError(error));
+        assert.equal(error.kind, 'command-failed');
+        assert.match(error.message, /the false step failed on master \(exit code 1\)/);
+        return true;
+      },
+    );
+  });
+
+  it('stops a command at its timeout or abort', async () => {
+    await assert.rejects(master.run(['sleep', '10'], { timeoutMs: 200 }), (error) => {
+      assert.ok(isTransportError(error) && error.kind === 'command-timed-out');
+      return true;
+    });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    await assert.rejects(master.run(['sleep', '10'], { signal: controller.signal }), (error) => {
+      assert.ok(isTransportError(error) && error.kind === 'aborted');
+      return true;
+    });
+  });
+
+  it('knows its home directory', async () => {
+    assert.equal(await master.homeDirectory(), process.env.HOME);
+  });
+
+  it('replaces files atomically with mode, owner and backup, and follows a symlink', {
+    skip: !isRoot,
+  }, async () => {
+    const path = join(directory, 'hosts');
+    writeFileSync(path, 'old\n', { mode: 0o644 });
+    const change = await master.replaceFile(path, 'new\n', {
+      mode: 0o640,
+      owner: 'nobody',
+      group: 'nogroup',
+    });
+    assert.equal(change.changed, true);
+    assert.equal(readFileSync(path, 'utf8'), 'new\n');
+    const stat = statSync(path);
+    assert.equal(stat.mode & 0o7777, 0o640);
+    assert.equal(stat.uid, 65534);
+    assert.ok(change.backupPath);
+    assert.equal(readFileSync(change.backupPath, 'utf8'), 'old\n');
+    const again = await master.replaceFile(path, 'new\n', {
+      mode: 0o640,
+      owner: 'nobody',
+      group: 'nogroup',
+    });
+    assert.equal(again.changed, false);
+    assert.equal(readdirSync(directory).filter((name) => name.includes('.pcw-')).length, 1);
+
+    const link = join(directory, 'link');
+    symlinkSync(path, link);
+    const throughLink = await master.replaceFile(link, 'via link\n', { mode: 0o640 });
+    assert.equal(throughLink.changed, true);
+    assert.ok(lstatSync(link).isSymbolicLink(), 'the link stays a link');
+    assert.equal(readlinkSync(link), path);
+    assert.equal(readFileSync(path, 'utf8'), 'via link\n');
+    assert.equal(statSync(path).uid, 65534, 'the owner is kept when none is asked for');
+  });
+
+  it('writes hostile file names and managed blocks as data', async () => {
+    for (const name of HOSTILE_FILE_NAMES) {
+      const path = join(directory, name);
+      await master.replaceFile(path, `${name}\n`, { mode: 0o600, asRoot: false });
+      assert.equal(readFileSync(path, 'utf8'), `${name}\n`);
+      assert.equal(await master.readFile(path), `${name}\n`);
+      const edit = await master.editManagedBlock(path, 'x', HOSTILE_VALUES.join('\n'), {
+        mode: 0o600,
+        asRoot: false,
+      });
+      assert.equal(edit.changed, true);
+      const again = await master.editManagedBlock(path, 'x', HOSTILE_VALUES.join('\n'), {
+        mode: 0o600,
+        asRoot: false,
+      });
+      assert.equal(again.changed, false);
+    }
+    assert.equal(await master.readFile(join(directory, 'absent')), undefined);
+  });
+
+  it('logs every command, without the password', () => {
+    const text = readFileSync(log.path, 'utf8');
+    assert.ok(!text.includes('local secret'));
+    assert.equal(statSync(log.path).mode & 0o777, 0o600);
+    const entries = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { node: string });
+    assert.ok(entries.length > 20);
+    assert.ok(entries.every((entry) => entry.node === 'master'));
+  });
+});

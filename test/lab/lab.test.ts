@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -235,6 +236,30 @@ describe('sudo', () => {
     assert.equal(await node.hostname(), 'pi-master');
   });
 
+  test('systemctl enables, disables, stops and starts ssh as systemd does', async () => {
+    const node = nopasswd.nodes[0]!;
+    const toggled = await node.runAsPi(
+      'sudo systemctl disable ssh; systemctl is-enabled ssh; echo $?; sudo systemctl enable ssh; systemctl is-enabled ssh',
+    );
+    assert.equal(toggled.stdout, 'disabled\n1\nenabled\n');
+    assert.match(toggled.stderr, /Removed ".*multi-user\.target\.wants\/ssh\.service"/);
+    assert.match(
+      toggled.stderr,
+      /Created symlink .*ssh\.service → \/lib\/systemd\/system\/ssh\.service/,
+    );
+    await node.killSshd();
+    const refused = await sshWithPassword(target(nopasswd, node), 'true');
+    assert.equal(refused.code, 255);
+    assert.match(refused.stderr, /Connection refused/);
+    const status = await node.runAsPi(
+      'systemctl is-active ssh; sudo systemctl start ssh && systemctl is-active ssh',
+    );
+    assert.equal(status.stdout, 'inactive\nactive\n');
+    await node.waitUntilUp();
+    const login = await sshWithPassword(target(nopasswd, node), 'true');
+    assert.equal(login.code, 0, login.stderr);
+  });
+
   test('poweroff keeps a node down until powered on; DHCP may hand out a new address', async () => {
     const node = nopasswd.nodes[0]!;
     const first = node.address();
@@ -332,5 +357,43 @@ test('sixteen nodes boot in seconds', async (t) => {
     assert.equal(login.code, 0, login.stderr);
   } finally {
     await lab.stop();
+  }
+});
+
+/** Gone, or a zombie: killed, waiting only for a reaper outside the lab. */
+function isRunning(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+test('a lab dies with its process: cleaned up on SIGTERM, nodes killed even on SIGKILL', async () => {
+  const script =
+    "import('./test/lab/lab.ts').then(async (m) => { const lab = await m.startLab({ nodes: 1 }); const node = lab.nodes[0]; console.log(JSON.stringify({ pid: node.pid(), address: node.address() })); setInterval(() => {}, 1000); });";
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: repository,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [line] = (await once(child.stdout.setEncoding('utf8'), 'data')) as [string];
+    const { pid, address } = JSON.parse(line) as { pid: number; address: string };
+    const dir = `/var/tmp/pcw-lab-${child.pid}-0`;
+    assert.ok(isRunning(pid) && existsSync(dir));
+    child.kill(signal);
+    await once(child, 'exit');
+    for (let waited = 0; isRunning(pid) && waited < 3000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(isRunning(pid), false, `node init still running after ${signal}`);
+    const login = await sshWithPassword({ address, user: 'pi', password: 'raspberry' }, 'true');
+    assert.equal(login.code, 255);
+    if (signal === 'SIGKILL') {
+      // Nothing could run in the killed process: the next lab removes what it left.
+      const next = await startLab({ nodes: 1 });
+      await next.stop();
+    }
+    assert.equal(existsSync(dir), false, `${dir} left after ${signal}`);
   }
 });

@@ -32,7 +32,15 @@
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
 import { posix } from 'node:path';
@@ -664,6 +672,30 @@ function makeSharedIdentity(dir: string): string {
   return dir;
 }
 
+const labsDirectory = '/var/tmp';
+
+/**
+ * What a lab process killed with SIGKILL left: its directory, and in this mount namespace its
+ * tmpfs. Only directories whose owner process is dead, and only mounted or empty ones: the labs of
+ * test runs in other namespaces look empty from here while they run.
+ */
+function removeLabsOfDeadProcesses(): void {
+  const mountInfo = readFileSync('/proc/self/mountinfo', 'utf8');
+  for (const name of readdirSync(labsDirectory)) {
+    const owner = /^pcw-lab-(\d+)-\d+$/.exec(name)?.[1];
+    if (owner === undefined || existsSync(`/proc/${owner}`)) continue;
+    const dir = `${labsDirectory}/${name}`;
+    try {
+      if (mountInfo.includes(` ${dir} `)) {
+        spawnSync('umount', ['--lazy', dir], { stdio: 'ignore' });
+        rmSync(dir, { recursive: true, force: true });
+      } else {
+        rmdirSync(dir);
+      }
+    } catch {}
+  }
+}
+
 /** Starts `nodes` fake Pis, each up with sshd accepting at its DHCP address. */
 export async function startLab(options: LabOptions): Promise<Lab> {
   ensureAllowed();
@@ -671,7 +703,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     throw new Error(`fake Pi lab: nodes must be 1..64, not ${options.nodes}`);
   }
   const { staticPrefix, dhcpPrefix, claim } = await claimAddressRanges();
-  const dir = `/var/tmp/pcw-lab-${process.pid}-${labsStarted++}`;
+  removeLabsOfDeadProcesses();
+  const dir = `${labsDirectory}/pcw-lab-${process.pid}-${labsStarted++}`;
   const settings: LabSettings = {
     dir,
     nodes: options.nodes,

@@ -50,6 +50,8 @@ export interface RunOnNodesOptions {
   /** Stops starting new attempts; work already running gets the signal too. */
   signal?: AbortSignal;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Named in every failure message, so the person can look at what ran. */
+  commandLogPath?: string;
 }
 
 export interface AttemptContext {
@@ -69,6 +71,7 @@ export async function runOnNodes<N extends NamedNode, T>(
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 8));
   const policy = options.retry ?? DEFAULT_RETRY_POLICY;
   const signal = options.signal ?? new AbortController().signal;
+  const logPath = options.commandLogPath ? { commandLogPath: options.commandLogPath } : {};
   const emit = (event: NodeRunEvent) => {
     try {
       options.onEvent?.(event);
@@ -102,7 +105,7 @@ export async function runOnNodes<N extends NamedNode, T>(
               maxAttempts,
               delayMs,
               error,
-              message: formatTransportError(error),
+              message: formatTransportError(error, logPath),
             }),
         },
       );
@@ -111,7 +114,7 @@ export async function runOnNodes<N extends NamedNode, T>(
       return { node: node.name, ok: true, value, attempts, durationMs };
     } catch (error) {
       const durationMs = Math.round(performance.now() - started);
-      const message = formatTransportError(error);
+      const message = formatTransportError(error, logPath);
       emit({ type: 'failed', node: node.name, attempts, durationMs, error, message });
       return { node: node.name, ok: false, error, message, attempts, durationMs };
     }

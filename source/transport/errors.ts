@@ -276,10 +276,16 @@ function describeCause(error: unknown): string {
   return isTransportError(error) ? error.message : errorFields(error).message;
 }
 
-/** The text a person sees for any failure: the message, then what to do next. */
-export function formatTransportError(error: unknown): string {
-  if (isTransportError(error)) {
-    return `${error.message}\nWhat to do: ${error.nextStep}`;
-  }
-  return describeCause(error);
+/**
+ * The text a person sees for any failure: the message, what to do next, and where the command log
+ * is when there is one, so every command run on the node can be looked at.
+ */
+export function formatTransportError(
+  error: unknown,
+  options: { commandLogPath?: string } = {},
+): string {
+  const text = isTransportError(error)
+    ? `${error.message}\nWhat to do: ${error.nextStep}`
+    : describeCause(error);
+  return options.commandLogPath ? `${text}\nCommand log: ${options.commandLogPath}` : text;
 }

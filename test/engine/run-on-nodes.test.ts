@@ -42,7 +42,7 @@ describe('runOnNodes', () => {
         }
         return node.name;
       },
-      { concurrency: 4, retry: policy, sleep: noSleep },
+      { concurrency: 4, retry: policy, sleep: noSleep, commandLogPath: '/state/commands.jsonl' },
     );
     assert.deepEqual(
       outcomes.map((outcome) => outcome.ok),
@@ -53,7 +53,7 @@ describe('runOnNodes', () => {
     assert.equal(pi5.attempts, 1, 'a refused login is never retried');
     assert.equal(
       pi5.message,
-      'pi5 did not accept the password for user pi.\nWhat to do: Check the password.',
+      'pi5 did not accept the password for user pi.\nWhat to do: Check the password.\nCommand log: /state/commands.jsonl',
     );
   });
 

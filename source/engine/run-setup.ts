@@ -1,0 +1,485 @@
+// Runs the guide's steps, in order, across the cluster: each step on every node it applies to in
+// parallel, a failed node skipped for the rest of the run while the others go on. Emits events for
+// whichever view is watching (Ink screens or plain lines) and never imports either.
+import type { ClusterSettings, NodeRow } from '../plan/plan-cluster.js';
+import { type NodeStepId, stepsById } from '../steps/all-steps.js';
+import { findClonedCards } from '../steps/node-facts.js';
+import { preflightStep, regenerateIdentityStep } from '../steps/preflight.js';
+import {
+  type ClusterContext,
+  type NodeStep,
+  type PlannedChange,
+  StepFailure,
+  type StepId,
+  type StepReport,
+  StepWork,
+} from '../steps/step.js';
+import type { CommandLog } from '../transport/command-log.js';
+import { formatTransportError, isTransportError } from '../transport/errors.js';
+import { defaultKnownHostsPath, type HostKeyEvent } from '../transport/host-keys.js';
+import { LocalNodeConnection } from '../transport/local-connection.js';
+import type { NodeConnection } from '../transport/node-connection.js';
+import { rebootAndReconnect } from '../transport/reboot.js';
+import { connectOverSsh, SshNodeConnection } from '../transport/ssh-connection.js';
+import type { RetryPolicy } from './retry-policy.js';
+import { type NodeRunEvent, runOnNodes } from './run-on-nodes.js';
+
+/** What the run keeps between invocations (saved with the session; no secrets). */
+export interface SetupMemory {
+  /** Nodes configured for a new address or name that have not rebooted since. */
+  rebootPending: string[];
+  /** The master's boot id just before the wizard rebooted it; a different one on resume proves it. */
+  masterBootIdBeforeReboot: string | null;
+}
+
+export type SetupEvent =
+  | { type: 'step-started'; step: StepId; nodes: string[] }
+  | { type: 'node-progress'; step: StepId; event: NodeRunEvent }
+  | { type: 'report'; report: StepReport }
+  | { type: 'host-key'; event: HostKeyEvent }
+  | { type: 'reach-changed'; node: string; address: string }
+  | { type: 'memory'; memory: SetupMemory }
+  | { type: 'master-rebooting'; address: string; hostname: string }
+  | { type: 'step-finished'; step: StepId };
+
+export interface SetupOptions {
+  settings: ClusterSettings;
+  rows: readonly NodeRow[];
+  /** The steps to run, in the guide's order. */
+  steps: readonly StepId[];
+  /** Hostnames to change; every node is still read for what the steps need to know. */
+  nodes?: readonly string[];
+  dryRun?: boolean;
+  fixClonedCards?: boolean;
+  /** The login password, in memory only; used for SSH and sudo. */
+  password?: string;
+  memory: SetupMemory;
+  commandLog?: CommandLog;
+  knownHostsPath?: string;
+  concurrency?: number;
+  retry?: RetryPolicy;
+  rebootTimeoutMs?: number;
+  onEvent?: (event: SetupEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface SetupResult {
+  reports: StepReport[];
+  /** True when the run stopped because the master is rebooting itself. */
+  masterRebooting: boolean;
+  loginMatrix: ClusterContext['loginMatrix'];
+}
+
+/** Steps whose data later steps read: run in check mode when they are not chosen. */
+const needs: Partial<Record<StepId, NodeStepId[]>> = {
+  'fan-in': ['keys'],
+  'fan-out': ['keys', 'fan-in'],
+  harden: ['verify'],
+};
+
+export async function runSetup(options: SetupOptions): Promise<SetupResult> {
+  const emit = (event: SetupEvent) => options.onEvent?.(event);
+  const rows = options.rows.map((row) => ({ ...row }));
+  const selected = new Set(options.nodes ?? rows.map((row) => row.hostname));
+  const memory: SetupMemory = {
+    ...options.memory,
+    rebootPending: [...options.memory.rebootPending],
+  };
+  const cluster: ClusterContext = {
+    settings: options.settings,
+    rows,
+    dryRun: options.dryRun ?? false,
+    facts: new Map(),
+    publicKeys: new Map(),
+    loginMatrix: new Map(),
+    fixClonedCards: options.fixClonedCards ?? false,
+    rebootPending: new Set(memory.rebootPending),
+    knownHostsPath: options.knownHostsPath ?? defaultKnownHostsPath(),
+  };
+  const saveMemory = () => {
+    memory.rebootPending = [...cluster.rebootPending].sort();
+    emit({ type: 'memory', memory: { ...memory } });
+  };
+  const reports: StepReport[] = [];
+  const failedNodes = new Set<string>();
+  const connections = new Map<string, NodeConnection>();
+  const master = rows[0]!;
+
+  const connect = async (row: NodeRow, fresh: boolean): Promise<NodeConnection> => {
+    const open = connections.get(row.hostname);
+    if (open && !fresh && (!(open instanceof SshNodeConnection) || open.isOpen)) return open;
+    await open?.close();
+    const connection: NodeConnection =
+      row.index === 0
+        ? new LocalNodeConnection({
+            node: row.hostname,
+            ...(options.password === undefined ? {} : { password: options.password }),
+            ...(options.commandLog ? { commandLog: options.commandLog } : {}),
+          })
+        : await connectOverSsh({
+            node: row.hostname,
+            host: row.reachAt,
+            credentials: {
+              username: options.settings.user,
+              ...(options.password === undefined ? {} : { password: options.password }),
+            },
+            knownHostsPath: cluster.knownHostsPath,
+            ...(options.commandLog ? { commandLog: options.commandLog } : {}),
+            ...(options.signal ? { signal: options.signal } : {}),
+            onHostKey: (event) => emit({ type: 'host-key', event }),
+          });
+    connections.set(row.hostname, connection);
+    return connection;
+  };
+
+  const report = (
+    step: StepId,
+    node: string,
+    status: StepReport['status'],
+    summary: string,
+    changes: PlannedChange[] = [],
+  ) => {
+    const each: StepReport = { step, node, status, summary, changes };
+    reports.push(each);
+    emit({ type: 'report', report: each });
+    if (status === 'failed' && !cluster.dryRun) failedNodes.add(node);
+    return each;
+  };
+
+  /** Runs one step on the given rows; `checkOnly` when it only gathers data or plans. */
+  const runStep = async (
+    step: NodeStep,
+    targets: NodeRow[],
+    checkOnly: boolean,
+    quiet: boolean,
+  ) => {
+    const outcomes = await runOnNodes(
+      targets.map((row) => ({ name: row.hostname, row })),
+      async ({ row }, attempt) => {
+        const connection = await connect(row, attempt.attempt > 1);
+        return runNodeStep(step, new StepWork(connection, row, cluster, checkOnly));
+      },
+      {
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        ...(options.retry ? { retry: options.retry } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        onEvent: (event) => !quiet && emit({ type: 'node-progress', step: step.id, event }),
+      },
+    );
+    for (const outcome of outcomes) {
+      if (quiet && outcome.ok && outcome.value.status !== 'failed') continue;
+      if (outcome.ok)
+        report(
+          step.id,
+          outcome.node,
+          outcome.value.status,
+          outcome.value.summary,
+          outcome.value.changes,
+        );
+      else
+        report(
+          step.id,
+          outcome.node,
+          'failed',
+          describeFailure(step, outcome.error, options.commandLog),
+        );
+    }
+  };
+
+  try {
+    // The master's own reboot interrupts a run by design; on resume, a new boot id proves it.
+    if (memory.masterBootIdBeforeReboot !== null) {
+      const bootId = (await readLocalBootId()).trim();
+      if (bootId !== memory.masterBootIdBeforeReboot) {
+        cluster.rebootPending.delete(master.hostname);
+        memory.masterBootIdBeforeReboot = null;
+        if (master.reachAt !== master.address) {
+          master.reachAt = master.address;
+          emit({ type: 'reach-changed', node: master.hostname, address: master.address });
+        }
+        saveMemory();
+      }
+    }
+
+    // Every step needs the facts of every node: preflight always runs, reporting only when chosen.
+    const preflightChosen = options.steps.includes('preflight');
+    if (preflightChosen)
+      emit({ type: 'step-started', step: 'preflight', nodes: rows.map((row) => row.hostname) });
+    await runStep(preflightStep, rows, true, !preflightChosen);
+    if (preflightChosen) await handleClonedCards();
+    if (preflightChosen) emit({ type: 'step-finished', step: 'preflight' });
+
+    for (const id of options.steps) {
+      if (id === 'preflight') continue;
+      if (options.signal?.aborted) break;
+      for (const need of needs[id] ?? []) {
+        if (!options.steps.includes(need)) {
+          const step = stepsById[need];
+          await runStep(
+            step,
+            rows.filter((row) => step.appliesTo?.(row, cluster) ?? true),
+            true,
+            true,
+          );
+        }
+      }
+      if (id === 'reboot') {
+        const stopped = await rebootStep();
+        if (stopped) return { reports, masterRebooting: true, loginMatrix: cluster.loginMatrix };
+        continue;
+      }
+      const step = stepsById[id as NodeStepId];
+      const targets = rows.filter((row) => step.appliesTo?.(row, cluster) ?? true);
+      const chosen = targets.filter((row) => selected.has(row.hostname));
+      emit({ type: 'step-started', step: id, nodes: chosen.map((row) => row.hostname) });
+      for (const row of chosen.filter((each) => failedNodes.has(each.hostname))) {
+        report(
+          id,
+          row.hostname,
+          'skipped',
+          `${row.hostname}: skipped because an earlier step failed on it`,
+        );
+      }
+      await runStep(
+        step,
+        chosen.filter((row) => !failedNodes.has(row.hostname)),
+        cluster.dryRun,
+        false,
+      );
+      // Data for steps that read every node (fan-in reads every key) also from nodes not chosen.
+      const unchosen = targets.filter((row) => !selected.has(row.hostname));
+      if (unchosen.length > 0) await runStep(step, unchosen, true, true);
+      saveMemory();
+      emit({ type: 'step-finished', step: id });
+    }
+    return { reports, masterRebooting: false, loginMatrix: cluster.loginMatrix };
+  } finally {
+    await Promise.all(
+      [...connections.values()].map((connection) => connection.close().catch(() => {})),
+    );
+  }
+
+  async function handleClonedCards(): Promise<void> {
+    const groups = findClonedCards(cluster.facts);
+    if (groups.length === 0) return;
+    // The first node of each group (the master when it is one) keeps its identity.
+    const order = (name: string) => rows.find((row) => row.hostname === name)?.index ?? 0;
+    const toRenew = new Set(
+      groups.flatMap((group) => [...group].sort((a, b) => order(a) - order(b)).slice(1)),
+    );
+    const described = groups.map((group) => group.join(' + ')).join('; ');
+    if (!cluster.fixClonedCards) {
+      for (const name of toRenew) {
+        report(
+          'preflight',
+          name,
+          'failed',
+          `${name}: shares its SSH host key or machine-id with another node (cloned SD card: ${described}); known_hosts and DHCP cannot tell them apart. Allow the wizard to give it a new host key and machine-id (--fix-cloned-cards), or run on it: sudo rm /etc/ssh/ssh_host_* && sudo ssh-keygen -A && sudo rm /etc/machine-id && sudo systemd-machine-id-setup`,
+        );
+      }
+      return;
+    }
+    await runStep(
+      regenerateIdentityStep,
+      rows.filter((row) => toRenew.has(row.hostname) && selected.has(row.hostname)),
+      cluster.dryRun,
+      false,
+    );
+  }
+
+  async function rebootStep(): Promise<boolean> {
+    const needsReboot = (row: NodeRow) =>
+      row.reachAt !== row.address || cluster.rebootPending.has(row.hostname);
+    const workers = rows.filter((row) => row.index !== 0 && selected.has(row.hostname));
+    emit({
+      type: 'step-started',
+      step: 'reboot',
+      nodes: [...workers, ...(selected.has(master.hostname) ? [master] : [])].map(
+        (row) => row.hostname,
+      ),
+    });
+    const due = workers.filter((row) => !failedNodes.has(row.hostname) && needsReboot(row));
+    for (const row of workers.filter((each) => !due.includes(each))) {
+      if (failedNodes.has(row.hostname))
+        report(
+          'reboot',
+          row.hostname,
+          'skipped',
+          `${row.hostname}: skipped because an earlier step failed on it`,
+        );
+      else
+        report(
+          'reboot',
+          row.hostname,
+          'ok',
+          `${row.hostname}: already running its configuration at ${row.address}`,
+        );
+    }
+    if (cluster.dryRun) {
+      for (const row of due) {
+        report(
+          'reboot',
+          row.hostname,
+          'changed',
+          `${row.hostname}: would reboot and reconnect at ${row.address}`,
+          [{ kind: 'command', description: 'reboot', command: 'reboot', asRoot: true }],
+        );
+      }
+    } else if (due.length > 0) {
+      const outcomes = await runOnNodes(
+        due.map((row) => ({ name: row.hostname, row })),
+        async ({ row }) => {
+          const connection = await connect(row, false);
+          if (!(connection instanceof SshNodeConnection))
+            throw new Error('only workers reboot here');
+          const fresh = await rebootAndReconnect(connection, {
+            expectedAddress: row.address,
+            ...(options.rebootTimeoutMs === undefined
+              ? {}
+              : { timeoutMs: options.rebootTimeoutMs }),
+            ...(options.signal ? { signal: options.signal } : {}),
+          });
+          connections.set(row.hostname, fresh);
+          row.reachAt = row.address;
+          cluster.rebootPending.delete(row.hostname);
+          emit({ type: 'reach-changed', node: row.hostname, address: row.address });
+          saveMemory();
+        },
+        {
+          retry: { maxAttempts: 1, initialDelayMs: 0, factor: 1, maxDelayMs: 0 },
+          ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+          ...(options.signal ? { signal: options.signal } : {}),
+          onEvent: (event) => emit({ type: 'node-progress', step: 'reboot', event }),
+        },
+      );
+      for (const outcome of outcomes) {
+        const row = rows.find((each) => each.hostname === outcome.node)!;
+        if (outcome.ok)
+          report(
+            'reboot',
+            outcome.node,
+            'changed',
+            `${outcome.node}: rebooted and answering at ${row.address}`,
+          );
+        else
+          report(
+            'reboot',
+            outcome.node,
+            'failed',
+            describeFailure(rebootDescription, outcome.error, options.commandLog),
+          );
+      }
+    }
+
+    if (!selected.has(master.hostname)) return false;
+    if (!needsReboot(master)) {
+      report(
+        'reboot',
+        master.hostname,
+        'ok',
+        `${master.hostname}: already running its configuration at ${master.address}`,
+      );
+      return false;
+    }
+    const unfinished = workers.filter((row) => failedNodes.has(row.hostname));
+    if (unfinished.length > 0) {
+      report(
+        'reboot',
+        master.hostname,
+        'skipped',
+        `${master.hostname}: not rebooted while ${unfinished.map((row) => row.hostname).join(', ')} failed: the master is your way in; fix those first and run again`,
+      );
+      return false;
+    }
+    if (cluster.dryRun) {
+      report(
+        'reboot',
+        master.hostname,
+        'changed',
+        `${master.hostname}: would reboot last; log in again with ssh ${options.settings.user}@${master.address} and run pi-cluster-wizard to resume`,
+        [{ kind: 'command', description: 'reboot', command: 'reboot', asRoot: true }],
+      );
+      return false;
+    }
+    const connection = await connect(master, false);
+    memory.masterBootIdBeforeReboot = (await readLocalBootId()).trim();
+    saveMemory();
+    emit({ type: 'master-rebooting', address: master.address, hostname: master.hostname });
+    await Promise.all(
+      [...connections.entries()]
+        .filter(([name]) => name !== master.hostname)
+        .map(([, each]) => each.close().catch(() => {})),
+    );
+    await connection.runAsRoot(['reboot'], { label: 'reboot the master', timeoutMs: 30_000 });
+    return true;
+  }
+}
+
+const rebootDescription = { id: 'reboot', title: 'Reboot' } as const;
+
+async function readLocalBootId(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  return readFile('/proc/sys/kernel/random/boot_id', 'utf8');
+}
+
+/** Runs one step on one node: plan (check), apply, then verify that a second check finds nothing. */
+export async function runNodeStep(
+  step: NodeStep,
+  work: StepWork,
+): Promise<Omit<StepReport, 'step' | 'node'>> {
+  const name = work.row.hostname;
+  try {
+    await step.run(work);
+    if (work.checkOnly) {
+      const summary =
+        work.changes.length === 0
+          ? `${name}: ${work.notes[0] ?? 'already as it should be'}`
+          : `${name}: would make ${work.changes.length} change${work.changes.length === 1 ? '' : 's'}`;
+      return {
+        status: work.changes.length === 0 ? 'ok' : 'changed',
+        summary,
+        changes: work.changes,
+      };
+    }
+    if (work.changes.length > 0) {
+      const recheck = new StepWork(work.connection, work.row, work.cluster, true);
+      await step.run(recheck);
+      if (recheck.changes.length > 0) {
+        throw new StepFailure(
+          `${name}: still differs after applying: ${recheck.changes.map(describeChange).join('; ')}`,
+          `look at the node by hand; the command log lists what ran`,
+        );
+      }
+    }
+    await step.verify?.(work);
+    const summary =
+      work.changes.length === 0
+        ? `${name}: ${work.notes[0] ?? 'already as it should be'}`
+        : `${name}: ${work.changes.map(describeChange).join('; ')}`;
+    return { status: work.changes.length === 0 ? 'ok' : 'changed', summary, changes: work.changes };
+  } catch (error) {
+    if (error instanceof StepFailure) {
+      return {
+        status: 'failed',
+        summary: `${error.message}. Next: ${error.nextStep}`,
+        changes: work.changes,
+      };
+    }
+    throw error;
+  }
+}
+
+export function describeChange(change: PlannedChange): string {
+  return change.kind === 'file' ? `wrote ${change.change.path}` : change.description;
+}
+
+function describeFailure(
+  step: { id: string; title: string },
+  error: unknown,
+  log: CommandLog | undefined,
+): string {
+  const text = isTransportError(error)
+    ? formatTransportError(error)
+    : String((error as Error)?.message ?? error);
+  return `${step.id}: ${text}${log ? ` (command log: ${log.path})` : ''}`;
+}

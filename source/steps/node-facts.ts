@@ -1,0 +1,109 @@
+// What preflight learns about a node before anything is changed: its OS, which network stack is
+// really running, the login user and home, how sudo behaves, and what makes a card unique.
+import { sshFingerprint } from '../transport/known-hosts.js';
+import type { NodeConnection } from '../transport/node-connection.js';
+import { parsePublicKey } from './authorized-keys.js';
+import type { NetworkStack } from './network-config.js';
+
+export interface NodeFacts {
+  osRelease: string;
+  /** The stack that configures eth0; netplan is NetworkManager fed by cloud-init. */
+  networkStack: NetworkStack | 'netplan' | 'unknown';
+  user: string;
+  home: string;
+  sudo: 'root' | 'nopasswd' | 'password';
+  hostname: string;
+  machineId: string;
+  /** `type base64` lines of /etc/ssh/ssh_host_*_key.pub. */
+  hostKeys: string[];
+  hostKeyFingerprints: string[];
+  bootId: string;
+}
+
+// A fixed script: nothing from the plan or the person goes into it.
+const factsScript = `
+. /etc/os-release 2>/dev/null
+printf 'os=%s\\n' "\${PRETTY_NAME:-unknown}"
+printf 'user=%s\\n' "$(id -un)"
+printf 'uid=%s\\n' "$(id -u)"
+printf 'home=%s\\n' "$HOME"
+printf 'hostname=%s\\n' "$(hostname)"
+for unit in NetworkManager dhcpcd networking; do
+  printf 'active_%s=%s\\n' "$unit" "$(systemctl is-active "$unit" 2>/dev/null)"
+done
+if ls /etc/netplan/*.yaml >/dev/null 2>&1; then echo netplan=yes; fi
+printf 'machine_id=%s\\n' "$(cat /etc/machine-id 2>/dev/null)"
+printf 'boot_id=%s\\n' "$(cat /proc/sys/kernel/random/boot_id)"
+if sudo -n true 2>/dev/null; then echo sudo=nopasswd; else echo sudo=password; fi
+for key in /etc/ssh/ssh_host_*_key.pub; do [ -r "$key" ] && printf 'hostkey=%s\\n' "$(cat "$key")"; done
+`;
+
+export async function gatherNodeFacts(connection: NodeConnection): Promise<NodeFacts> {
+  const result = await connection.run(
+    { script: factsScript },
+    { label: 'read node facts', check: true },
+  );
+  return parseNodeFacts(result.stdout);
+}
+
+export function parseNodeFacts(output: string): NodeFacts {
+  const values = new Map<string, string>();
+  const hostKeys: string[] = [];
+  for (const line of output.split('\n')) {
+    const equals = line.indexOf('=');
+    if (equals === -1) continue;
+    const key = line.slice(0, equals);
+    const value = line.slice(equals + 1).trim();
+    if (key === 'hostkey') {
+      const parsed = parsePublicKey(value);
+      if (parsed) hostKeys.push(`${parsed.type} ${parsed.blob}`);
+    } else values.set(key, value);
+  }
+  const active = (unit: string) => values.get(`active_${unit}`) === 'active';
+  let networkStack: NodeFacts['networkStack'] = 'unknown';
+  if (active('NetworkManager')) networkStack = values.has('netplan') ? 'netplan' : 'networkmanager';
+  else if (active('dhcpcd')) networkStack = 'dhcpcd';
+  else if (active('networking')) networkStack = 'ifupdown';
+  return {
+    osRelease: values.get('os') ?? 'unknown',
+    networkStack,
+    user: values.get('user') ?? '',
+    home: values.get('home') ?? '',
+    sudo:
+      values.get('uid') === '0'
+        ? 'root'
+        : values.get('sudo') === 'nopasswd'
+          ? 'nopasswd'
+          : 'password',
+    hostname: values.get('hostname') ?? '',
+    machineId: values.get('machine_id') ?? '',
+    hostKeys,
+    hostKeyFingerprints: hostKeys.map((line) =>
+      sshFingerprint(Buffer.from(line.split(' ')[1] ?? '', 'base64')),
+    ),
+    bootId: values.get('boot_id') ?? '',
+  };
+}
+
+/** Groups of nodes that share a host key or a machine-id: cards copied with dd. */
+export function findClonedCards(facts: ReadonlyMap<string, NodeFacts>): string[][] {
+  const byIdentity = new Map<string, Set<string>>();
+  for (const [node, each] of facts) {
+    const identities = [
+      ...each.hostKeyFingerprints,
+      each.machineId ? `machine-id:${each.machineId}` : '',
+    ];
+    for (const identity of identities.filter(Boolean)) {
+      const group = byIdentity.get(identity) ?? new Set<string>();
+      group.add(node);
+      byIdentity.set(identity, group);
+    }
+  }
+  const groups = new Map<string, string[]>();
+  for (const group of byIdentity.values()) {
+    if (group.size < 2) continue;
+    const sorted = [...group].sort();
+    groups.set(sorted.join(','), sorted);
+  }
+  return [...groups.values()];
+}

@@ -1,0 +1,188 @@
+// What a step of the guide is, and the one way every step checks, plans, applies and verifies:
+// a step describes the state it wants through `StepWork`; in check mode (dry run) the same code
+// only records what would change, so "verify" is simply a second check that must find nothing.
+import type { ClusterSettings, NodeRow } from '../plan/plan-cluster.js';
+import type {
+  Command,
+  FileChange,
+  NodeConnection,
+  ReplaceFileOptions,
+} from '../transport/node-connection.js';
+import { shellCommand } from '../transport/shell-quote.js';
+import type { NodeFacts } from './node-facts.js';
+
+export const stepIds = [
+  'preflight',
+  'static-ip',
+  'hostname',
+  'hosts',
+  'ssh',
+  'reboot',
+  'keys',
+  'fan-in',
+  'fan-out',
+  'known-hosts',
+  'verify',
+  'mpi',
+  'harden',
+] as const;
+
+export type StepId = (typeof stepIds)[number];
+
+export function isStepId(value: string): value is StepId {
+  return (stepIds as readonly string[]).includes(value);
+}
+
+/** The sections of the guide, in order: the run screens show one at a time. */
+export type GuideSection = 'Network' | 'SSH' | 'Keys' | 'Verify' | 'MPI';
+
+export type StepStatus = 'ok' | 'changed' | 'failed' | 'skipped';
+
+/** One thing a step changed or, in a dry run, would change. */
+export type PlannedChange =
+  | { kind: 'file'; change: FileChange }
+  | { kind: 'command'; description: string; command: string; asRoot: boolean };
+
+export interface StepReport {
+  step: StepId;
+  node: string;
+  status: StepStatus;
+  /** One line for people: what was found or done, or why it failed and what to do next. */
+  summary: string;
+  changes: PlannedChange[];
+}
+
+/** What every step may read about the whole cluster; filled as the run goes. */
+export interface ClusterContext {
+  settings: ClusterSettings;
+  rows: readonly NodeRow[];
+  dryRun: boolean;
+  /** Facts gathered by preflight, by hostname. */
+  facts: Map<string, NodeFacts>;
+  /** Each node's public key line (~/.ssh/id_ed25519.pub), by hostname. */
+  publicKeys: Map<string, string>;
+  /** The master's authorized_keys after fan-in: what fan-out merges into every worker. */
+  masterAuthorizedKeys?: string;
+  /** From → to → the hostname that answered, or the error. */
+  loginMatrix: Map<string, Map<string, { ok: boolean; detail: string }>>;
+  /** Make cloned cards unique (new host keys and machine-id) when preflight finds them. */
+  fixClonedCards: boolean;
+  /** The wizard's own known_hosts (on the master), where it records the keys it accepted. */
+  knownHostsPath: string;
+  /** Nodes whose running state differs from their configuration until they reboot. */
+  rebootPending: Set<string>;
+}
+
+export class StepFailure extends Error {
+  override readonly name = 'StepFailure';
+  /** What the person can do about it. */
+  readonly nextStep: string;
+
+  constructor(message: string, nextStep: string) {
+    super(message);
+    this.nextStep = nextStep;
+  }
+}
+
+/** The handle a step acts through on one node; in check mode nothing is written or run. */
+export class StepWork {
+  readonly changes: PlannedChange[] = [];
+  readonly notes: string[] = [];
+
+  constructor(
+    readonly connection: NodeConnection,
+    readonly row: NodeRow,
+    readonly cluster: ClusterContext,
+    readonly checkOnly: boolean,
+  ) {}
+
+  get master(): NodeRow {
+    return this.cluster.rows[0]!;
+  }
+
+  get isMaster(): boolean {
+    return this.row.index === 0;
+  }
+
+  get facts(): NodeFacts {
+    const facts = this.cluster.facts.get(this.row.hostname);
+    if (!facts) {
+      throw new StepFailure(
+        `${this.row.hostname}: nothing is known about this node yet`,
+        'run the preflight step first: pi-cluster-wizard run preflight',
+      );
+    }
+    return facts;
+  }
+
+  /** Makes the file have exactly this content, mode and owner (atomic, with a backup). */
+  async file(path: string, content: string, options: ReplaceFileOptions): Promise<FileChange> {
+    const change = await this.connection.replaceFile(path, content, {
+      ...options,
+      dryRun: this.checkOnly,
+    });
+    if (change.changed) this.changes.push({ kind: 'file', change });
+    return change;
+  }
+
+  /** Makes the wizard's block `id` in the file hold this content; the rest of the file is kept. */
+  async block(
+    path: string,
+    id: string,
+    content: string,
+    options: ReplaceFileOptions,
+  ): Promise<FileChange> {
+    const change = await this.connection.editManagedBlock(path, id, content, {
+      ...options,
+      dryRun: this.checkOnly,
+    });
+    if (change.changed) this.changes.push({ kind: 'file', change });
+    return change;
+  }
+
+  /** Runs a command that changes the node (recorded only in check mode); fails on a non-zero exit. */
+  async command(
+    description: string,
+    command: Command,
+    options: { asRoot?: boolean; timeoutMs?: number; stdin?: string } = {},
+  ): Promise<void> {
+    const asRoot = options.asRoot ?? false;
+    const shown = Array.isArray(command)
+      ? shellCommand(command as readonly string[])
+      : (command as { script: string }).script;
+    this.changes.push({ kind: 'command', description, command: shown, asRoot });
+    if (this.checkOnly) return;
+    const run = asRoot ? this.connection.runAsRoot : this.connection.run;
+    await run.call(this.connection, command, {
+      check: true,
+      label: description,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+    });
+  }
+
+  /** Runs a read-only command (always, also in check mode) and returns its output. */
+  async read(command: Command, options: { asRoot?: boolean; label?: string } = {}) {
+    const run = options.asRoot ? this.connection.runAsRoot : this.connection.run;
+    return run.call(this.connection, command, {
+      timeoutMs: 60_000,
+      ...(options.label === undefined ? {} : { label: options.label }),
+    });
+  }
+
+  note(text: string): void {
+    this.notes.push(text);
+  }
+}
+
+export interface NodeStep {
+  id: StepId;
+  title: string;
+  section: GuideSection;
+  /** Which nodes the step acts on (default every node). */
+  appliesTo?: (row: NodeRow, cluster: ClusterContext) => boolean;
+  /** Reads the node and brings it to the wanted state through `work` (check mode: only records). */
+  run(work: StepWork): Promise<void>;
+  /** Checks after applying that are not file contents (e.g. the running hostname); throws StepFailure. */
+  verify?(work: StepWork): Promise<void>;
+}

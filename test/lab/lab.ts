@@ -193,6 +193,7 @@ function firstLine(spawned: Spawned, prefix: string, what: string): Promise<stri
       for (const line of buffer.split('\n').slice(0, -1)) {
         if (line.startsWith(prefix)) {
           spawned.child.stdout?.off('data', onData);
+          spawned.child.stdout?.resume();
           resolve(line.slice(prefix.length).trim());
           return;
         }
@@ -251,7 +252,8 @@ class FakePi implements LabNode {
   #dir: string;
   #disk: Spawned | undefined;
   #diskPid: number | undefined;
-  #boot: { spawned: Spawned; initPid: number; address: string } | undefined;
+  /** The current boot, from its spawn on; initPid once it is up. */
+  #boot: { spawned: Spawned; initPid?: number } | undefined;
   #address: string;
   #power: Power = 'off';
   #failure = '';
@@ -381,6 +383,7 @@ class FakePi implements LabNode {
     if (this.#diskPid === undefined || this.#power === 'stopped') return;
     this.#power = 'booting';
     const eth0 = await this.#eth0Address();
+    if (this.#power !== 'booting') return;
     this.bootCount += 1;
     const address = eth0.kind === 'static' ? eth0.address : this.dhcpAddress;
     const spawned = spawnWatched(
@@ -405,6 +408,7 @@ class FakePi implements LabNode {
       ],
       { PATH: rootPath, LANG: 'C.UTF-8', NODE_ADDRESS: address },
     );
+    this.#boot = { spawned };
     void spawned.exited.then(({ code }) => this.#ended(spawned, code));
     try {
       await firstLine(spawned, 'up ', `boot ${this.bootCount} of node ${this.index}`);
@@ -418,7 +422,8 @@ class FakePi implements LabNode {
       spawned.child.kill('SIGKILL');
       return;
     }
-    this.#boot = { spawned, initPid, address };
+    if (this.#boot?.spawned !== spawned) return;
+    this.#boot.initPid = initPid;
     this.#address = address;
     if (this.#power === 'booting') this.#power = 'up';
   }
@@ -428,7 +433,12 @@ class FakePi implements LabNode {
     if (this.#power === 'stopped') return;
     if (code === rebootExitCode) {
       this.#power = 'rebooting';
-      setTimeout(() => void this.boot(), this.#lab.rebootDelayMs).unref();
+      setTimeout(() => {
+        this.boot().catch((error: unknown) => {
+          this.#power = 'failed';
+          this.#failure = `node ${this.index} did not boot again: ${String(error)}`;
+        });
+      }, this.#lab.rebootDelayMs).unref();
     } else if (code === powerOffExitCode) {
       this.#power = 'off';
     } else {
@@ -481,12 +491,14 @@ class FakePi implements LabNode {
     command: string,
     options: RunOptions,
   ): Promise<RunResult> {
-    const boot = this.#boot;
-    if (!boot) return Promise.reject(new Error(`node ${this.index} is not up (${this.#power})`));
+    const initPid = this.#boot?.initPid;
+    if (initPid === undefined) {
+      return Promise.reject(new Error(`node ${this.index} is not up (${this.#power})`));
+    }
     const env = { ...identityEnv, SHELL: '/bin/bash', LANG: 'C.UTF-8', ...options.env };
     const assignments = Object.entries(env).map(([key, value]) => `${key}=${value}`);
     const args = [
-      ...['-t', String(boot.initPid), '--mount', '--uts', '--pid', '--'],
+      ...['-t', String(initPid), '--mount', '--uts', '--pid', '--'],
       ...identity,
       ...['env', '-i', ...assignments],
       ...['bash', '-c', 'cd "$HOME" || exit 1; exec bash -c "$1"', 'bash', command],

@@ -309,11 +309,14 @@ describe('cards', () => {
     const [writer, ...others] = own.nodes;
     const hostPasswd = readFileSync('/etc/passwd', 'utf8');
     const write = await writer!.runAsPi(
-      'echo secret > ~/only-here && echo raspberry | sudo -S -p "" sh -c "echo x > /etc/only-here; echo y > /usr/local/only-here"',
+      'echo secret > ~/only-here && echo raspberry | sudo -S -p "" sh -c "for d in /etc /usr/local /var/lib /opt /root; do echo x > \\$d/only-here; done"',
     );
     assert.equal(write.code, 0, write.stderr);
     assert.equal(await writer!.readFile('/home/pi/only-here'), 'secret\n');
-    for (const path of ['/home/pi/only-here', '/etc/only-here', '/usr/local/only-here']) {
+    const paths = ['/home/pi', '/etc', '/usr/local', '/var/lib', '/opt', '/root'].map(
+      (d) => `${d}/only-here`,
+    );
+    for (const path of paths) {
       for (const node of others) await assert.rejects(node.readFile(path), { code: 'ENOENT' });
       assert.equal(existsSync(path), false, path);
     }

@@ -22,10 +22,11 @@
 //   await lab.stop()                  kills every node, unmounts, removes the lab's directory
 //
 // A node has its own PID, mount and UTS namespaces; copy-on-write overlays of the host's /etc,
-// /home, /root, /usr/bin, /usr/sbin, /usr/local, /var/lib/sudo, /var/log and /var/mail
-// (node-disk.sh); fresh /run, /tmp and boot_id each boot (node-init.sh); and its own reboot,
-// shutdown, poweroff, systemctl, hostnamectl and hostname in place of the real ones (fakes/). All nodes share the test run's private network namespace, where every
-// 127.0.0.0/8 address is local: nodes reach each other, and nothing else is reachable.
+// /home, /root, /opt, /srv, /usr/bin, /usr/sbin, /usr/local and /var/{cache,lib,log,mail,spool}
+// (node-disk.sh); fresh /run, /tmp, /var/tmp and boot_id each boot (node-init.sh); and its own
+// reboot, shutdown, poweroff, systemctl, hostnamectl and hostname in place of the real ones
+// (fakes/). All nodes share the test run's private network namespace, where every 127.0.0.0/8
+// address is local: nodes reach each other, and nothing else is reachable.
 //
 // startLab refuses unless it runs as root inside a private network namespace (only `lo`), which is
 // what `bash test/run-tests.sh` provides.
@@ -209,14 +210,20 @@ function firstLine(spawned: Spawned, prefix: string, what: string): Promise<stri
   });
 }
 
+/** The process `pid` forked (unshare's only child), from /proc/PID/task/PID/children or a scan. */
 function childPidOf(pid: number): number | undefined {
   try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
-    const first = children.trim().split(/\s+/)[0];
-    return first ? Number(first) : undefined;
-  } catch {
-    return undefined;
+    const first = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0];
+    if (first) return Number(first);
+  } catch {}
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === String(pid)) return Number(entry);
+    } catch {}
   }
+  return undefined;
 }
 
 function kill(pid: number): void {

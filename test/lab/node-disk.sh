@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # A fake Pi's SD card. Runs for the life of the lab in the node's own mount namespace, where it
-# mounts copy-on-write overlays over the host's /etc, /home, /root, /usr/bin, /usr/sbin, /usr/local,
-# /var/lib/sudo, /var/log and /var/mail (upper layers in the node's directory of the lab), provisions them once
-# like a freshly flashed Raspberry Pi OS card, prints "ready <pid>" and sleeps. Each boot of the
-# node starts from a copy of this mount namespace (node-init.sh), so files survive reboots as on a
-# card.
+# mounts copy-on-write overlays over the host's /etc, /home, /root, /opt, /srv, /usr/bin, /usr/sbin,
+# /usr/local and /var/{cache,lib,log,mail,spool} (upper layers in the node's directory of the lab),
+# provisions them once like a freshly flashed Raspberry Pi OS card, prints "ready <pid>" and
+# sleeps. Each boot of the node starts from a copy of this mount namespace (node-init.sh), so files
+# survive reboots as on a card.
 #
 # Environment: NODE_DIR, PROFILE (dhcpcd|networkmanager|ifupdown), PI_PASSWORD, SUDO_MODE
 # (password|nopasswd), LAB_SCRIPTS (this directory), SHARED_IDENTITY (a directory holding the host keys
@@ -14,7 +14,8 @@ set -euo pipefail
 : "${NODE_DIR:?}" "${PROFILE:?}" "${PI_PASSWORD:?}" "${SUDO_MODE:?}" "${LAB_SCRIPTS:?}"
 shared_identity=${SHARED_IDENTITY:-}
 
-for dir in /etc /home /root /usr/bin /usr/sbin /usr/local /var/lib/sudo /var/log /var/mail; do
+for dir in /etc /home /root /opt /srv /usr/bin /usr/sbin /usr/local /var/cache /var/lib /var/log \
+  /var/mail /var/spool; do
   [ -d "$dir" ] || continue
   layer=${dir//\//_}
   mkdir -p "$NODE_DIR/upper/$layer" "$NODE_DIR/work/$layer"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pid 1 of one boot of a fake Pi: runs in fresh PID, mount and UTS namespaces copied from the node's
-# disk namespace (node-disk.sh). Gives the boot its own /run, /tmp and boot_id, takes the hostname
-# from /etc/hostname, starts sshd at NODE_ADDRESS if ssh is enabled, prints "up <boot_id>" and waits.
+# disk namespace (node-disk.sh). Gives the boot its own /run, /tmp, /var/tmp (which also hides the
+# lab's directories from the node) and boot_id, takes the hostname from /etc/hostname, starts sshd
+# at NODE_ADDRESS if ssh is enabled, prints "up <boot_id>" and waits.
 # SIGUSR1 (reboot) makes it exit 10 and SIGUSR2 or SIGTERM (power off) exit 11; either way the kernel
 # then kills every other process of the boot, which drops open SSH sessions as on a real Pi.
 set -euo pipefail
@@ -10,6 +11,7 @@ set -euo pipefail
 
 mount -t tmpfs -o mode=0755,nosuid,nodev pcw-lab-run /run
 mount -t tmpfs -o mode=1777,nosuid,nodev pcw-lab-tmp /tmp
+mount -t tmpfs -o mode=1777,nosuid,nodev pcw-lab-var-tmp /var/tmp
 install -d -m 0755 /run/pcw-lab /run/sshd
 cat /proc/sys/kernel/random/uuid >/run/pcw-lab/boot_id
 mount --bind /run/pcw-lab/boot_id /proc/sys/kernel/random/boot_id

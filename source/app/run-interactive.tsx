@@ -18,8 +18,11 @@ export async function runInteractive(options: WizardOptions): Promise<number> {
   });
   const stopPersisting = persistSession(store, session);
   // A closed terminal or a kill ends the run like Ctrl+C: the session is already saved.
-  const onSignal = (signal: keyof typeof signalExitCodes) =>
+  const onSignal = (signal: keyof typeof signalExitCodes) => {
     store.getState().finish({ exitCode: signalExitCodes[signal] });
+    // Should the screens not come down (a terminal that is gone), do not linger without one.
+    setTimeout(() => process.exit(signalExitCodes[signal]), 2000).unref();
+  };
   for (const signal of Object.keys(signalExitCodes) as Array<keyof typeof signalExitCodes>) {
     process.on(signal, onSignal);
   }

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
-import TextInput from 'ink-text-input';
 import { KeyHints } from '../../app/KeyHints.js';
 import type { ScreenProps } from '../screen-props.js';
+import { TextField } from '../text-field/TextField.js';
 import { formFields } from './cluster-form-state.js';
 import useClusterForm from './use-cluster-form.js';
 
@@ -9,7 +9,7 @@ const labelWidth = 20;
 const inputWidth = 26;
 
 export function ClusterFormScreen({ store, isActive }: ScreenProps) {
-  const { state, problems, asking, change } = useClusterForm(store, isActive);
+  const { state, problems, asking } = useClusterForm(store, isActive);
   const problemCount = Object.values(problems).reduce((sum, list) => sum + list.length, 0);
   return (
     <Box flexDirection="column">
@@ -25,10 +25,10 @@ export function ClusterFormScreen({ store, isActive }: ScreenProps) {
                   <Text bold={focused}>{field.label}</Text>
                 </Box>
                 <Box width={inputWidth}>
-                  <TextInput
+                  <TextField
                     value={state.values[field.name]}
-                    focus={isActive && focused && !asking}
-                    onChange={(value) => change(field.name, value)}
+                    cursor={state.cursor}
+                    focused={isActive && focused && !asking}
                   />
                 </Box>
                 <Text dimColor>{field.hint}</Text>

@@ -6,6 +6,7 @@ import {
   type SettingsField,
   validateSettings,
 } from '../../plan/plan-cluster.js';
+import { editText, type TextEdit } from '../text-field/text-field-state.js';
 
 export const formFields = [
   { name: 'nodeCount', label: 'Number of Pis', hint: 'the master and its workers' },
@@ -25,6 +26,8 @@ export type FormValues = Record<FormField, string>;
 export interface ClusterFormState {
   values: FormValues;
   focus: number;
+  /** The cursor in the focused field. */
+  cursor: number;
   /** Enter was pressed with problems left: say so under the form. */
   triedWithProblems: boolean;
   /** Set while asking whether to throw away this many hand-edited rows. */
@@ -32,7 +35,7 @@ export interface ClusterFormState {
 }
 
 export type ClusterFormAction =
-  | { type: 'change'; field: FormField; value: string }
+  | { type: 'edit'; edit: TextEdit }
   | { type: 'focus-next' }
   | { type: 'focus-previous' }
   | { type: 'submit-with-problems'; firstField: FormField }
@@ -40,21 +43,26 @@ export type ClusterFormAction =
   | { type: 'cancel-discard' };
 
 export function initialFormState(settings: ClusterSettings): ClusterFormState {
-  return {
-    values: {
-      nodeCount: String(settings.nodeCount),
-      subnet: settings.subnet,
-      firstAddress: settings.firstAddress,
-      gateway: settings.gateway,
-      dns: settings.dns.join(', '),
-      user: settings.user,
-      masterName: settings.masterName,
-      workerPrefix: settings.workerPrefix,
-      interfaceName: settings.interfaceName,
-    },
-    focus: 0,
-    triedWithProblems: false,
+  const values: FormValues = {
+    nodeCount: String(settings.nodeCount),
+    subnet: settings.subnet,
+    firstAddress: settings.firstAddress,
+    gateway: settings.gateway,
+    dns: settings.dns.join(', '),
+    user: settings.user,
+    masterName: settings.masterName,
+    workerPrefix: settings.workerPrefix,
+    interfaceName: settings.interfaceName,
   };
+  return { values, focus: 0, cursor: values.nodeCount.length, triedWithProblems: false };
+}
+
+const focusedField = (focus: number): FormField => formFields[focus]?.name ?? 'nodeCount';
+
+/** Moves the focus; the cursor goes to the end of the newly focused field. */
+function focusOn(state: ClusterFormState, focus: number): ClusterFormState {
+  const wrapped = (focus + formFields.length) % formFields.length;
+  return { ...state, focus: wrapped, cursor: state.values[focusedField(wrapped)].length };
 }
 
 export function clusterFormReducer(
@@ -62,17 +70,26 @@ export function clusterFormReducer(
   action: ClusterFormAction,
 ): ClusterFormState {
   switch (action.type) {
-    case 'change':
-      return { ...state, values: { ...state.values, [action.field]: action.value } };
-    case 'focus-next':
-      return { ...state, focus: (state.focus + 1) % formFields.length };
-    case 'focus-previous':
-      return { ...state, focus: (state.focus + formFields.length - 1) % formFields.length };
-    case 'submit-with-problems':
+    case 'edit': {
+      const field = focusedField(state.focus);
+      const edited = editText({ value: state.values[field], cursor: state.cursor }, action.edit);
       return {
         ...state,
+        values: { ...state.values, [field]: edited.value },
+        cursor: edited.cursor,
+      };
+    }
+    case 'focus-next':
+      return focusOn(state, state.focus + 1);
+    case 'focus-previous':
+      return focusOn(state, state.focus - 1);
+    case 'submit-with-problems':
+      return {
+        ...focusOn(
+          state,
+          formFields.findIndex((field) => field.name === action.firstField),
+        ),
         triedWithProblems: true,
-        focus: formFields.findIndex((field) => field.name === action.firstField),
       };
     case 'ask-discard':
       return { ...state, confirmDiscard: action.editedRows };

@@ -1,10 +1,9 @@
 import { useInput } from 'ink';
-import { useReducer } from 'react';
+import { useReducer, useRef } from 'react';
 import type { AppStore } from '../../store/app-store.js';
-import { withoutControlCharacters } from '../typed-text.js';
+import { textEditFor } from '../text-field/text-field-state.js';
 import {
   clusterFormReducer,
-  type FormField,
   firstProblemField,
   formFields,
   formProblems,
@@ -14,8 +13,8 @@ import {
 
 /**
  * The cluster form's keys: Tab/Shift+Tab/↑/↓ move between fields, Enter goes on to the table (or
- * shows what to fix), Esc goes back; y/n answer the "discard your edits?" question. Typing itself
- * goes to the focused ink-text-input.
+ * shows what to fix), Esc goes back; y/n answer the "discard your edits?" question. Other keys
+ * edit the focused field.
  */
 export default function useClusterForm(store: AppStore, isActive: boolean) {
   const [state, dispatch] = useReducer(
@@ -23,18 +22,19 @@ export default function useClusterForm(store: AppStore, isActive: boolean) {
     store.getState().settings,
     initialFormState,
   );
-  const problems = formProblems(state.values);
-  const asking = state.confirmDiscard !== undefined;
+  // Ink re-subscribes the handler below in an effect; a key arriving before that reads this
+  // ref, updated on every render, instead of the state the old handler closed over.
+  const latest = useRef(state);
+  latest.current = state;
 
   const submit = (discardEdits: boolean) => {
-    const first = firstProblemField(problems);
+    const { values } = latest.current;
+    const first = firstProblemField(formProblems(values));
     if (first) {
       dispatch({ type: 'submit-with-problems', firstField: first });
       return;
     }
-    const result = store
-      .getState()
-      .submitSettings(settingsFromValues(state.values), { discardEdits });
+    const result = store.getState().submitSettings(settingsFromValues(values), { discardEdits });
     if (result.kind === 'confirm-discard') {
       dispatch({ type: 'ask-discard', editedRows: result.editedRows });
     } else if (result.kind === 'invalid') {
@@ -47,7 +47,7 @@ export default function useClusterForm(store: AppStore, isActive: boolean) {
   useInput(
     (input, key) => {
       if (key.ctrl) return; // Ctrl+C belongs to the root
-      if (asking) {
+      if (latest.current.confirmDiscard !== undefined) {
         if (input === 'y' || input === 'Y') submit(true);
         else if (input === 'n' || input === 'N' || key.escape) dispatch({ type: 'cancel-discard' });
         return;
@@ -56,11 +56,17 @@ export default function useClusterForm(store: AppStore, isActive: boolean) {
       else if (key.return) submit(false);
       else if ((key.tab && key.shift) || key.upArrow) dispatch({ type: 'focus-previous' });
       else if (key.tab || key.downArrow) dispatch({ type: 'focus-next' });
+      else {
+        const edit = textEditFor(input, key);
+        if (edit) dispatch({ type: 'edit', edit });
+      }
     },
     { isActive },
   );
 
-  const change = (field: FormField, value: string) =>
-    dispatch({ type: 'change', field, value: withoutControlCharacters(value) });
-  return { state, problems, asking, change };
+  return {
+    state,
+    problems: formProblems(state.values),
+    asking: state.confirmDiscard !== undefined,
+  };
 }

@@ -1,8 +1,8 @@
 import { Box, Text } from 'ink';
-import TextInput from 'ink-text-input';
 import { KeyHints } from '../../app/KeyHints.js';
 import type { NodeRow } from '../../plan/plan-cluster.js';
 import type { ScreenProps } from '../screen-props.js';
+import { TextField } from '../text-field/TextField.js';
 import { editFields } from './review-table-state.js';
 import useReviewTable from './use-review-table.js';
 
@@ -17,7 +17,7 @@ const columns = [
 const maxIssuesShown = 5;
 
 export function ReviewTableScreen({ store, isActive }: ScreenProps) {
-  const { state, shown, issues, window, changeDraft } = useReviewTable(store, isActive);
+  const { state, shown, issues, window } = useReviewTable(store, isActive);
   const rowsWithIssues = new Set(issues.map((issue) => (issue.scope === 'row' ? issue.row : -1)));
   const { editing } = state;
   return (
@@ -74,10 +74,10 @@ export function ReviewTableScreen({ store, isActive }: ScreenProps) {
                   <Text bold={focused}>{field.label}</Text>
                 </Box>
                 <Box width={26}>
-                  <TextInput
+                  <TextField
                     value={editing.values[field.name]}
-                    focus={isActive && focused}
-                    onChange={(value) => changeDraft(field.name, value)}
+                    cursor={editing.cursor}
+                    focused={isActive && focused}
                   />
                 </Box>
                 <Text dimColor>{field.hint}</Text>

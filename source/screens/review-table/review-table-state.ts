@@ -1,6 +1,7 @@
 // The lookup table review as a pure reducer: which row is selected, the row being edited (its
 // draft values) and whether the person tried to go on with problems left.
 import type { NodeRow, RowField } from '../../plan/plan-cluster.js';
+import { editText, type TextEdit } from '../text-field/text-field-state.js';
 
 export const editFields = [
   { name: 'hostname', label: 'Hostname', hint: '' },
@@ -18,6 +19,8 @@ export interface RowEdit {
   /** The Pi number of the row being edited. */
   index: number;
   focus: number;
+  /** The cursor in the focused field. */
+  cursor: number;
   values: RowDraft;
 }
 
@@ -32,7 +35,7 @@ export type ReviewTableAction =
   | { type: 'move'; by: number; rowCount: number }
   | { type: 'move-to'; position: number; rowCount: number }
   | { type: 'start-edit'; row: NodeRow }
-  | { type: 'edit-change'; field: RowField; value: string }
+  | { type: 'edit'; edit: TextEdit }
   | { type: 'edit-focus'; by: number }
   | { type: 'end-edit' }
   | { type: 'continue-with-problems' };
@@ -56,6 +59,7 @@ export function reviewTableReducer(
         editing: {
           index: action.row.index,
           focus: 0,
+          cursor: action.row.hostname.length,
           values: {
             hostname: action.row.hostname,
             address: action.row.address,
@@ -63,29 +67,39 @@ export function reviewTableReducer(
           },
         },
       };
-    case 'edit-change':
+    case 'edit': {
       if (!state.editing) return state;
+      const field = editedField(state.editing);
+      const { values, cursor } = state.editing;
+      const edited = editText({ value: values[field], cursor }, action.edit);
       return {
         ...state,
         editing: {
           ...state.editing,
-          values: { ...state.editing.values, [action.field]: action.value },
+          values: { ...values, [field]: edited.value },
+          cursor: edited.cursor,
         },
       };
-    case 'edit-focus':
+    }
+    case 'edit-focus': {
       if (!state.editing) return state;
+      const focus = (state.editing.focus + editFields.length + action.by) % editFields.length;
+      const editing = { ...state.editing, focus };
       return {
         ...state,
-        editing: {
-          ...state.editing,
-          focus: (state.editing.focus + editFields.length + action.by) % editFields.length,
-        },
+        editing: { ...editing, cursor: editing.values[editedField(editing)].length },
       };
+    }
     case 'end-edit':
       return { ...state, editing: undefined };
     case 'continue-with-problems':
       return { ...state, triedWithProblems: true };
   }
+}
+
+/** The field of the row that has the focus. */
+export function editedField(editing: RowEdit): RowField {
+  return editFields[editing.focus]?.name ?? 'hostname';
 }
 
 /** The table as it would be with the draft saved: what the screen shows and validates. */

@@ -48,6 +48,21 @@ describe('ClusterFormScreen', () => {
     );
   });
 
+  test('keys typed faster than the screen redraws are all kept', async () => {
+    const { store, instance } = renderForm();
+    await waitForFrame(instance, 'Number of Pis');
+    // Written back to back: the handler subscribed for the first frame receives all of them.
+    for (const key of [keys.backspace, '1', '2', keys.tab, keys.tab, keys.backspace, '9']) {
+      instance.stdin.write(key);
+    }
+    await waitForFrame(instance, /First static IP\s+192\.168\.0\.109/);
+    await waitForFrame(instance, /Number of Pis\s+12\s/);
+    instance.stdin.write(keys.enter);
+    await waitForFrame(instance, () => store.getState().screen === 'review-table');
+    assert.equal(store.getState().rows.length, 12);
+    assert.equal(store.getState().rows[0]?.address, '192.168.0.109');
+  });
+
   test('Tab, Shift+Tab, ↑ and ↓ move between the fields', async () => {
     const { instance } = renderForm();
     await waitForFrame(instance, 'Number of Pis');

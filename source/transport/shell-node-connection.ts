@@ -52,6 +52,13 @@ export function commandArgv(command: Command): readonly string[] {
 
 type SudoMode = 'root' | 'nopasswd' | 'password';
 
+/**
+ * `-k` ignores cached credentials, so sudo always reads the password line sent on stdin and never
+ * passes it on to the command; `-p ''` keeps the prompt out of stderr.
+ */
+const SUDO_WITH_PASSWORD = ['sudo', '-k', '-S', '-p', '', '--'];
+const SUDO_WITHOUT_PASSWORD = ['sudo', '-n', '--'];
+
 const SUDO_PROBE = `if [ "$(id -u)" = 0 ]; then echo root; exit 0; fi
 command -v sudo >/dev/null 2>&1 || { echo no-sudo; exit 0; }
 if sudo -n true >/dev/null 2>&1; then echo nopasswd; else echo password; fi`;
@@ -162,21 +169,34 @@ export abstract class ShellNodeConnection implements NodeConnection {
   /** Runs one argv on the node: resolves with its exit code, fails with a TransportError otherwise. */
   protected abstract execute(request: ExecuteRequest): Promise<RawResult>;
 
+  /**
+   * Whether commands also get a timeout on the node itself. Over SSH, closing the channel of a
+   * command that timed out does not stop it (no pty, no SIGHUP, and sshd does not pass a signal on
+   * to a root process), so coreutils' `timeout` ends it there a second after the wizard gives up.
+   */
+  protected readonly timesOutOnNode: boolean = false;
+
   abstract close(): Promise<void>;
 
+  /** Runs `sudo argv` (sudo empty for a plain command), with the timeouts, the log and `check`. */
   async #logged(
+    asRoot: boolean,
+    sudo: readonly string[],
     argv: readonly string[],
     options: RunOptions,
-    asRoot: boolean,
     stdin: string | Buffer | undefined,
   ): Promise<CommandResult> {
-    const shown = options.label ?? shellCommand(argv);
+    const shown = options.label ?? shellCommand([...sudo, ...argv]);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    const onNode = this.timesOutOnNode
+      ? ['timeout', '-k', '5', `${Math.ceil(timeoutMs / 1000) + 1}`, ...argv]
+      : argv;
     const started = performance.now();
     try {
       const raw = await this.execute({
-        argv,
+        argv: [...sudo, ...onNode],
         stdin,
-        timeoutMs: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+        timeoutMs,
         ...(options.signal ? { signal: options.signal } : {}),
         what: options.label ?? `\`${shellCommand(argv).slice(0, 80)}\``,
       });
@@ -215,16 +235,17 @@ export abstract class ShellNodeConnection implements NodeConnection {
   }
 
   run(command: Command, options: RunOptions = {}): Promise<CommandResult> {
-    return this.#logged(commandArgv(command), options, false, options.stdin);
+    return this.#logged(false, [], commandArgv(command), options, options.stdin);
   }
 
   /** Finds out once per connection how to become root here, and whether sudo accepts the password. */
   #detectSudo(signal: AbortSignal | undefined): Promise<SudoMode> {
     this.#sudoMode ??= (async (): Promise<SudoMode> => {
       const probe = await this.#logged(
+        false,
+        [],
         commandArgv({ script: SUDO_PROBE }),
         { label: 'probe sudo', timeoutMs: 30_000, ...(signal ? { signal } : {}) },
-        false,
         undefined,
       );
       const answer = probe.stdout.trim();
@@ -241,12 +262,13 @@ export abstract class ShellNodeConnection implements NodeConnection {
           'a password with a line break cannot be typed to sudo',
         );
       }
-      // -k ignores cached credentials, so sudo always reads the password line we send and never
-      // passes it on to the command; checked once here so a wrong password never meets real stdin.
+      // Checked once here, so that a wrong password never meets a command's real stdin (sudo
+      // would read the next lines as more password attempts).
       const check = await this.#logged(
-        ['sudo', '-k', '-S', '-p', '', '--', 'true'],
-        { label: 'check sudo password', timeoutMs: 30_000, ...(signal ? { signal } : {}) },
         false,
+        SUDO_WITH_PASSWORD,
+        ['true'],
+        { label: 'check sudo password', timeoutMs: 30_000, ...(signal ? { signal } : {}) },
         `${this.#password}\n`,
       );
       if (check.code !== 0) {
@@ -269,16 +291,16 @@ export abstract class ShellNodeConnection implements NodeConnection {
   async runAsRoot(command: Command, options: RunOptions = {}): Promise<CommandResult> {
     const mode = await this.#detectSudo(options.signal);
     const argv = commandArgv(command);
-    if (mode === 'root') return this.#logged(argv, options, true, options.stdin);
+    if (mode === 'root') return this.#logged(true, [], argv, options, options.stdin);
     if (mode === 'nopasswd') {
-      return this.#logged(['sudo', '-n', '--', ...argv], options, true, options.stdin);
+      return this.#logged(true, SUDO_WITHOUT_PASSWORD, argv, options, options.stdin);
     }
     const stdin = options.stdin === undefined ? '' : options.stdin;
     const withPassword = Buffer.concat([
       Buffer.from(`${this.#password}\n`),
       typeof stdin === 'string' ? Buffer.from(stdin) : stdin,
     ]);
-    return this.#logged(['sudo', '-k', '-S', '-p', '', '--', ...argv], options, true, withPassword);
+    return this.#logged(true, SUDO_WITH_PASSWORD, argv, options, withPassword);
   }
 
   #runMaybeAsRoot(asRoot: boolean, command: Command, options: RunOptions): Promise<CommandResult> {

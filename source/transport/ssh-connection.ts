@@ -64,6 +64,7 @@ export interface SshConnectOptions {
 const MAX_OPEN_CHANNELS = 8;
 
 export class SshNodeConnection extends ShellNodeConnection {
+  protected override readonly timesOutOnNode = true;
   readonly options: SshConnectOptions;
   readonly #client: InstanceType<typeof Client>;
   #lost: TransportError | undefined;

@@ -255,6 +255,24 @@ describe('a worker over SSH, sudo asking for the password', () => {
     assert.equal((await connection.run(['true'])).code, 0);
   });
 
+  it('also ends a timed-out command on the node, as root too, instead of leaving it running', async () => {
+    await assert.rejects(connection.run(['sleep', '3174'], { timeoutMs: 300 }));
+    await assert.rejects(connection.runAsRoot(['sleep', '3175'], { timeoutMs: 300 }));
+    const running = async () =>
+      (
+        await lab.nodes[0]!.runAsRoot(
+          'for p in /proc/[0-9]*; do tr "\\0" " " < "$p/cmdline"; echo; done 2>/dev/null | grep -c "^sleep 317[45]"',
+        )
+      ).stdout.trim();
+    assert.equal(await running(), '2', 'closing the channel alone leaves them running');
+    let left = '2';
+    for (let tries = 0; tries < 40 && left !== '0'; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      left = await running();
+    }
+    assert.equal(left, '0');
+  });
+
   it('refuses a wrong login password in words, without retrying it', async () => {
     const error = await expectTransportError(
       connectToLabNode(master, lab, lab.nodes[1]!, {

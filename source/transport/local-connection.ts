@@ -48,7 +48,9 @@ export class LocalNodeConnection extends ShellNodeConnection {
       let missingProgram = false;
       const stop = (error: Error) => {
         failure ??= error;
-        child.kill('SIGKILL');
+        // SIGTERM first: sudo passes it on to the command, which a SIGKILL of sudo would orphan.
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 2_000).unref();
       };
       const onAbort = () => stop(aborted(this.node, request.what));
       const timer = setTimeout(

@@ -62,6 +62,8 @@ export function openSessionFile(options: OpenSessionOptions): SessionFile {
   let conf: SessionConf | undefined;
   let problem: string | undefined;
   try {
+    // Only its owner lists the sessions (conf would make the directory world-readable).
+    fs.mkdirSync(configDir, { recursive: true, mode: 0o700 });
     conf = open();
     if (fs.existsSync(file)) {
       const read = readSavedSession(conf.store);

@@ -41,6 +41,9 @@ describe('session file', () => {
     assert.equal(first.path, file());
     assert.equal(first.save(session), undefined);
     assert.equal(fs.statSync(file()).mode & 0o777, 0o600);
+    const nested = path.join(dir, 'config', 'pi-cluster-wizard');
+    openSessionFile({ sessionName: 'default', configDir: nested }).save(session);
+    assert.equal(fs.statSync(nested).mode & 0o777, 0o700);
     const second = open();
     assert.deepEqual(second.saved, session);
     assert.equal(second.notice, undefined);

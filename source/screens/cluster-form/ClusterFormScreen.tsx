@@ -63,7 +63,7 @@ export function ClusterFormScreen({ store, isActive }: ScreenProps) {
           asking
             ? [
                 ['y', 'new table'],
-                ['n/Esc', 'keep editing'],
+                ['n/Esc', 'keep the edited table'],
               ]
             : [
                 ['Tab/↓', 'next field'],

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { defaultSettings, planCluster } from '../../../source/plan/plan-cluster.js';
+import {
+  initialReviewTableState,
+  type ReviewTableAction,
+  reviewTableReducer,
+  rowsWithDraft,
+  tableHeight,
+  visibleWindow,
+} from '../../../source/screens/review-table/review-table-state.js';
+
+const rows = planCluster(defaultSettings);
+const run = (...actions: ReviewTableAction[]) =>
+  actions.reduce(reviewTableReducer, initialReviewTableState);
+
+describe('review table state', () => {
+  test('selection moves within the table', () => {
+    const cases: Array<[ReviewTableAction[], number]> = [
+      [[{ type: 'move', by: 1, rowCount: 5 }], 1],
+      [[{ type: 'move', by: -1, rowCount: 5 }], 0],
+      [[{ type: 'move', by: 20, rowCount: 5 }], 4],
+      [
+        [
+          { type: 'move-to', position: 4, rowCount: 5 },
+          { type: 'move', by: -2, rowCount: 5 },
+        ],
+        2,
+      ],
+    ];
+    for (const [actions, selected] of cases) {
+      assert.equal(run(...actions).selected, selected, JSON.stringify(actions));
+    }
+  });
+
+  test('an edit starts from the row, edits the focused field, and ends', () => {
+    const row = rows[2]!;
+    const editing = run(
+      { type: 'start-edit', row },
+      { type: 'edit', edit: { type: 'insert', text: 'x' } },
+      { type: 'edit-focus', by: -1 },
+      { type: 'edit', edit: { type: 'delete-back' } },
+    ).editing;
+    assert.deepEqual(editing, {
+      index: 2,
+      focus: 2,
+      cursor: '192.168.0.10'.length,
+      values: { hostname: 'worker2x', address: '192.168.0.102', reachAt: '192.168.0.10' },
+    });
+    assert.deepEqual(rowsWithDraft(rows, editing)[2], {
+      ...row,
+      hostname: 'worker2x',
+      reachAt: '192.168.0.10',
+    });
+    assert.deepEqual(rowsWithDraft(rows, undefined), rows);
+    assert.equal(
+      reviewTableReducer({ ...initialReviewTableState, editing }, { type: 'end-edit' }).editing,
+      undefined,
+    );
+  });
+
+  test('the visible window keeps the selected row in view', () => {
+    const cases: Array<[number, number, number, { start: number; end: number }]> = [
+      [0, 5, 10, { start: 0, end: 5 }],
+      [0, 40, 10, { start: 0, end: 10 }],
+      [20, 40, 10, { start: 15, end: 25 }],
+      [39, 40, 10, { start: 30, end: 40 }],
+      [0, 0, 10, { start: 0, end: 1 }],
+    ];
+    for (const [selected, count, height, expected] of cases) {
+      assert.deepEqual(visibleWindow(selected, count, height), expected, `${selected}/${count}`);
+    }
+  });
+
+  test('the table gets what the terminal height leaves', () => {
+    assert.equal(tableHeight(40, false), 23);
+    assert.equal(tableHeight(40, true), 18);
+    assert.equal(tableHeight(undefined, false), 7);
+    assert.equal(tableHeight(10, true), 3);
+  });
+});

@@ -124,6 +124,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
               ...(options.password === undefined ? {} : { password: options.password }),
             },
             knownHostsPath: cluster.knownHostsPath,
+            recordNewHostKeys: !cluster.dryRun,
             ...(options.commandLog ? { commandLog: options.commandLog } : {}),
             ...(options.signal ? { signal: options.signal } : {}),
             onHostKey: (event) => emit({ type: 'host-key', event }),

@@ -186,6 +186,9 @@ export const verifyStep: NodeStep = {
       row.set(name, { ok, detail: ok ? output.trim() : output.trim() || `exit ${code}` });
     }
     const failed = others.filter((name) => !row.get(name)?.ok);
+    work.note(
+      `logs into ${others.length - failed.length} of ${others.length} nodes by name, no password`,
+    );
     if (failed.length > 0) {
       throw new StepFailure(
         `${work.row.hostname}: cannot log in without a password to ${failed.map((name) => `${name} (${row.get(name)?.detail ?? 'no answer'})`).join(', ')}`,

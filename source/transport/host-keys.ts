@@ -29,8 +29,10 @@ export interface HostKeyEvent {
   hostName: string;
   keyType: string;
   fingerprint: string;
-  /** `new`: recorded now; `known`: already in known_hosts. */
+  /** `new`: recorded now (or, in a dry run, accepted for this run only); `known`: already in known_hosts. */
   status: 'new' | 'known';
+  /** False when a dry run accepted a new key without writing known_hosts. */
+  recorded: boolean;
   knownHostsPath: string;
 }
 
@@ -106,6 +108,8 @@ export function createHostKeyCheck(
   target: ConnectionTarget,
   knownHostsPath: string,
   onHostKey?: (event: HostKeyEvent) => void,
+  /** False in a dry run: a new key is shown and accepted for this run, known_hosts stays as it is. */
+  recordNewKeys = true,
 ): HostKeyCheck {
   let refusal: TransportError | undefined;
   const verify = (key: Buffer): boolean => {
@@ -123,7 +127,7 @@ export function createHostKeyCheck(
     }
     const entries = parseKnownHosts(readKnownHosts(knownHostsPath));
     const verdict = checkHostKey(entries, hostName, key);
-    const event: Omit<HostKeyEvent, 'status'> = {
+    const event: Omit<HostKeyEvent, 'status' | 'recorded'> = {
       node: target.node,
       hostName,
       keyType,
@@ -132,11 +136,12 @@ export function createHostKeyCheck(
     };
     switch (verdict.status) {
       case 'known':
-        onHostKey?.({ ...event, status: 'known' });
+        onHostKey?.({ ...event, status: 'known', recorded: true });
         return true;
       case 'unknown':
-        appendKnownHostsLine(knownHostsPath, formatKnownHostsLine(hostName, key));
-        onHostKey?.({ ...event, status: 'new' });
+        if (recordNewKeys)
+          appendKnownHostsLine(knownHostsPath, formatKnownHostsLine(hostName, key));
+        onHostKey?.({ ...event, status: 'new', recorded: recordNewKeys });
         return true;
       case 'changed':
         refusal = hostKeyChanged(target, knownHostsPath, hostName, fingerprint);

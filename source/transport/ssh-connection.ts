@@ -46,6 +46,8 @@ export interface SshConnectOptions {
   credentials: SshCredentials;
   /** Default ~/.ssh/known_hosts of the user running the wizard. */
   knownHostsPath?: string;
+  /** False in a dry run: new host keys are shown and accepted for this run but not written. */
+  recordNewHostKeys?: boolean;
   /** Called for every host key seen; `status: 'new'` means it was just recorded. */
   onHostKey?: (event: HostKeyEvent) => void;
   /** Bound on TCP connect + handshake + login (default 20 s). */
@@ -258,7 +260,12 @@ function targetOf(options: SshConnectOptions): ConnectionTarget {
 export function connectOverSsh(options: SshConnectOptions): Promise<SshNodeConnection> {
   const target = targetOf(options);
   const knownHostsPath = options.knownHostsPath ?? defaultKnownHostsPath();
-  const hostKeys = createHostKeyCheck(target, knownHostsPath, options.onHostKey);
+  const hostKeys = createHostKeyCheck(
+    target,
+    knownHostsPath,
+    options.onHostKey,
+    options.recordNewHostKeys ?? true,
+  );
   const progress: AuthProgress = { tried: [], offered: [] };
   const steps = planAuthentication(options.credentials, loadIdentities(options.credentials));
   const client = new Client();

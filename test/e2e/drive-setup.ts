@@ -38,6 +38,9 @@ const result = await runSetup({
     if (event.type === 'report') {
       const { report } = event;
       console.log(`${report.step}\t${report.node}\t${report.status}\t${report.summary}`);
+      for (const change of report.changes) {
+        console.error(`plan ${report.node} ${report.step} ${JSON.stringify(change)}`);
+      }
     } else if (event.type === 'memory') {
       file.memory = event.memory;
       save();

@@ -1,0 +1,152 @@
+// The plan (--dry-run) and nodes where some of the work is already done: a dry run shows every
+// diff and command and changes nothing; existing keys are kept; the optional steps (MPI, harden)
+// run after verify; and a run after hardening still converges, now logging in with keys.
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { type Lab, startLab } from '../lab/lab.js';
+import { drive, guideSteps, labPlan } from './drive.js';
+
+async function listing(lab: Lab): Promise<string> {
+  const parts: string[] = [];
+  for (const node of lab.nodes) {
+    const files = await node.runAsRoot(
+      'for f in /etc/hosts /etc/hostname /etc/NetworkManager/system-connections/* /home/pi/.ssh/* /etc/ssh/sshd_config.d/*; do [ -f "$f" ] && { echo "== $f"; stat -c "%a %U" "$f"; cat "$f"; }; done; hostname',
+    );
+    parts.push(files.stdout);
+  }
+  return parts.join('\n');
+}
+
+const planLines = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter((line) => line.startsWith('plan '))
+    .map((line) => {
+      const [, node, step, ...json] = line.split(' ');
+      return { node: node!, step: step!, change: JSON.parse(json.join(' ')) };
+    });
+
+describe('dry run and partly done nodes', { timeout: 600_000 }, () => {
+  let lab: Lab;
+  after(() => lab?.stop());
+
+  test('--dry-run shows the diffs and commands of every step and changes nothing', async () => {
+    lab = await startLab({ nodes: 3, profile: 'networkmanager', rebootDelayMs: 300 });
+    const { settings, rows } = labPlan(lab, 3);
+    const before = await listing(lab);
+    const steps = guideSteps.filter((step) => step !== 'verify');
+    const result = await drive(lab, {
+      settings,
+      rows,
+      steps: [...steps, 'mpi'],
+      dryRun: true,
+      memory: { rebootPending: [], masterBootIdBeforeReboot: null },
+    });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.equal(await listing(lab), before, 'nothing changed on any node');
+    const plan = planLines(result.stderr);
+    const fileDiff = (node: string, step: string) =>
+      plan.find((each) => each.node === node && each.step === step && each.change.kind === 'file')
+        ?.change.change.diff ?? '';
+    assert.match(fileDiff('worker1', 'static-ip'), /^\+method=manual$/m);
+    assert.match(
+      fileDiff('worker1', 'static-ip'),
+      new RegExp(`^\\+address1=${rows[1]!.address.replaceAll('.', '\\.')}/24,`, 'm'),
+    );
+    assert.match(fileDiff('worker2', 'hostname'), /^-127\.0\.1\.1\s+raspberrypi$/m);
+    assert.match(fileDiff('worker2', 'hostname'), /^\+127\.0\.1\.1\tworker2$/m);
+    assert.match(fileDiff('master', 'hosts'), /^\+# pi-cluster network$/m);
+    assert.match(fileDiff('master', 'mpi'), /^\+worker2$/m);
+    assert.ok(
+      plan.some(
+        (each) =>
+          each.node === 'worker1' && each.step === 'keys' && /ssh-keygen/.test(each.change.command),
+      ),
+      'the keys step shows the ssh-keygen it would run',
+    );
+    assert.ok(
+      result.reports.some(
+        (report) => report.step === 'reboot' && /would reboot/.test(report.summary),
+      ),
+    );
+    assert.deepEqual(
+      result.reports.filter((report) => report.status === 'failed'),
+      [],
+    );
+  });
+
+  test('existing keys are kept, a worker keeps its own authorized keys, then mpi and harden', async () => {
+    const { settings, rows } = labPlan(lab, 3);
+    const [master, worker1, worker2] = lab.nodes as [
+      (typeof lab.nodes)[0],
+      (typeof lab.nodes)[0],
+      (typeof lab.nodes)[0],
+    ];
+    const laptopKey =
+      'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeepMeKeepMeKeepMeKeepMeKeepMeKeepMe00000 me@laptop';
+    await worker1.runAsPi(
+      `mkdir -m 700 -p ~/.ssh && echo '${laptopKey}' > ~/.ssh/authorized_keys && chmod 600 ~/.ssh/authorized_keys`,
+    );
+    await worker2.runAsPi(
+      `mkdir -m 700 -p ~/.ssh && ssh-keygen -q -t ed25519 -N '' -C mine -f ~/.ssh/id_ed25519`,
+    );
+    const worker2Key = await worker2.readFile('/home/pi/.ssh/id_ed25519');
+
+    const steps = [...guideSteps, 'mpi', 'harden'];
+    const bootsBefore = master.bootCount;
+    const first = await drive(lab, {
+      settings,
+      rows,
+      steps,
+      memory: { rebootPending: [], masterBootIdBeforeReboot: null },
+    });
+    assert.equal(first.code, null, first.stdout + first.stderr);
+    await master.waitUntilUp({ afterBoot: bootsBefore, timeoutMs: 30_000 });
+    const second = await drive(lab);
+    assert.equal(second.code, 0, second.stdout + second.stderr);
+
+    assert.equal(
+      await worker2.readFile('/home/pi/.ssh/id_ed25519'),
+      worker2Key,
+      'an existing key is never overwritten',
+    );
+    assert.ok(
+      second.reports.some(
+        (report) => report.step === 'keys' && report.node === 'worker2' && report.status === 'ok',
+      ),
+    );
+    const authorized = await worker1.readFile('/home/pi/.ssh/authorized_keys');
+    assert.ok(authorized.startsWith(`${laptopKey}\n`), 'the key worker1 already had stays first');
+    assert.equal(
+      authorized.split('\n').filter(Boolean).length,
+      4,
+      "its own key plus the cluster's three, each once",
+    );
+
+    assert.equal(
+      await master.readFile('/home/pi/mpi_scripts/machinefile'),
+      'master\nworker1\nworker2\n',
+    );
+    const mpi = second.reports.find((report) => report.step === 'mpi');
+    assert.equal(mpi?.status === 'changed' || mpi?.status === 'ok', true, JSON.stringify(mpi));
+
+    // Password logins are off now: only publickey is offered; key logins by name still work.
+    const password = await master.runAsPi(
+      'ssh -n -o BatchMode=yes -o PubkeyAuthentication=no worker1 true 2>&1; true',
+    );
+    assert.match(password.stdout, /Permission denied \(publickey\)/);
+    const sshdT = await worker1.runAsRoot(
+      'sshd -T | grep -E "^(passwordauthentication|kbdinteractiveauthentication) "',
+    );
+    assert.equal(sshdT.stdout, 'passwordauthentication no\nkbdinteractiveauthentication no\n');
+
+    const before = await listing(lab);
+    const third = await drive(lab);
+    assert.equal(third.code, 0, third.stdout + third.stderr);
+    assert.deepEqual(
+      third.reports.filter((report) => report.status !== 'ok'),
+      [],
+    );
+    assert.equal(await listing(lab), before);
+  });
+});

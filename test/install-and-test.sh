@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(openssh-server openssh-client sudo tmux iproute2 util-linux procps)
+# mpich: the second guide's `mpiexec … hostname` check runs for real in the end-to-end tests.
+debian_packages=(openssh-server openssh-client sudo tmux iproute2 util-linux procps mpich)
 missing=()
 for p in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -140,8 +140,11 @@ for (const profile of ['dhcpcd', 'ifupdown', 'networkmanager'] as const) {
         'the running hostname changes only at boot',
       );
 
-      const session = sshWithPassword(target(lab, node), 'echo open; sleep 60');
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      const session = sshWithPassword(target(lab, node), 'echo open; exec sleep 60');
+      for (let tries = 0; tries < 200; tries++) {
+        if ((await node.runAsRoot('pgrep -u pi -x sleep')).code === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       const reboot = await sshWithPassword(target(lab, node), rebootCommand[profile], {
         input: `${lab.password}\n`,
       });

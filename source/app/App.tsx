@@ -1,10 +1,11 @@
 // The root: one screen at a time under a header, Ctrl+C for every screen, and the only exit().
-import { Box, Text, useApp, useInput } from 'ink';
+import { Box, Text, useApp } from 'ink';
 import { useEffect } from 'react';
 import { useStore } from 'zustand';
 import { ClusterFormScreen } from '../screens/cluster-form/ClusterFormScreen.js';
 import { ConfirmScreen } from '../screens/confirm/ConfirmScreen.js';
 import { ReviewTableScreen } from '../screens/review-table/ReviewTableScreen.js';
+import useKeys from '../screens/use-keys.js';
 import { WelcomeScreen } from '../screens/welcome/WelcomeScreen.js';
 import type { AppStore } from '../store/app-store.js';
 import { Header } from './Header.js';
@@ -18,9 +19,12 @@ export function App({ store }: { store: AppStore }) {
   const outcome = useStore(store, (state) => state.outcome);
   const { exit } = useApp();
 
-  useInput((input, key) => {
-    if (key.ctrl && input === 'c') store.getState().finish({ exitCode: interruptedExitCode });
-  });
+  useKeys(
+    (input, key) => {
+      if (key.ctrl && input === 'c') store.getState().finish({ exitCode: interruptedExitCode });
+    },
+    { isActive: true },
+  );
   useEffect(() => {
     if (outcome) exit();
   }, [outcome, exit]);

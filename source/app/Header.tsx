@@ -6,7 +6,7 @@ export const guideSections: Record<ScreenName, string> = {
   welcome: 'Getting Started',
   'cluster-form': 'Network Lookup Table',
   'review-table': 'Network Lookup Table',
-  confirm: 'Assign a static IP address · Change Hostname · Enable SSH · Remote Log-in',
+  confirm: 'Assign a static IP address … Remote Log-in',
 };
 
 export function Header({ screen, dryRun }: { screen: ScreenName; dryRun: boolean }) {

@@ -9,9 +9,9 @@ export function KeyHints({
   return (
     <Box marginTop={1}>
       <Text dimColor>
-        {[...hints, ['Ctrl+C', 'quit (saved)'] as const]
+        {[...hints, ['Ctrl+C', 'quit'] as const]
           .map(([key, action]) => `${key} ${action}`)
-          .join('  ·  ')}
+          .join(' · ')}
       </Text>
     </Box>
   );

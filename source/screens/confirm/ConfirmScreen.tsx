@@ -1,17 +1,17 @@
-import { Box, Text } from 'ink';
+import { Box, Text, useStdout } from 'ink';
 import SelectInput from 'ink-select-input';
 import { useStore } from 'zustand';
 import { KeyHints } from '../../app/KeyHints.js';
 import type { ScreenProps } from '../screen-props.js';
 import useConfirmScreen, { type ConfirmChoice } from './use-confirm-screen.js';
 
-const maxRowsListed = 8;
-
 export function ConfirmScreen({ store, isActive }: ScreenProps) {
   const rows = useStore(store, (state) => state.rows);
   const settings = useStore(store, (state) => state.settings);
   const dryRun = useStore(store, (state) => state.dryRun);
   const { onSelect } = useConfirmScreen(store, isActive);
+  // Everything else on this screen takes about 17 lines.
+  const maxRowsListed = Math.min(8, Math.max(2, (useStdout().stdout.rows ?? 24) - 17));
   const prefix = settings.subnet.split('/')[1] ?? '24';
   const items: Array<{ label: string; value: ConfirmChoice }> = [
     { label: dryRun ? 'Start (dry run)' : 'Start', value: 'start' },

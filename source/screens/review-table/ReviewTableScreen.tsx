@@ -3,18 +3,16 @@ import { KeyHints } from '../../app/KeyHints.js';
 import type { NodeRow } from '../../plan/plan-cluster.js';
 import type { ScreenProps } from '../screen-props.js';
 import { TextField } from '../text-field/TextField.js';
-import { editFields } from './review-table-state.js';
+import { editFields, maxIssuesShown } from './review-table-state.js';
 import useReviewTable from './use-review-table.js';
 
 const columns = [
-  { title: 'Pi', width: 5, cell: (row: NodeRow) => String(row.index) },
+  { title: 'Pi', width: 4, cell: (row: NodeRow) => String(row.index) },
   { title: 'Interface', width: 11, cell: (row: NodeRow) => row.interfaceName },
-  { title: 'Static IP', width: 18, cell: (row: NodeRow) => row.address },
-  { title: 'Hostname', width: 24, cell: (row: NodeRow) => row.hostname },
-  { title: 'Reach it now at', width: 24, cell: (row: NodeRow) => row.reachAt },
+  { title: 'Static IP', width: 17, cell: (row: NodeRow) => row.address },
+  { title: 'Hostname', width: 22, cell: (row: NodeRow) => row.hostname },
+  { title: 'Reach it now at', width: 17, cell: (row: NodeRow) => row.reachAt },
 ];
-
-const maxIssuesShown = 5;
 
 export function ReviewTableScreen({ store, isActive }: ScreenProps) {
   const { state, shown, issues, window } = useReviewTable(store, isActive);
@@ -22,9 +20,7 @@ export function ReviewTableScreen({ store, isActive }: ScreenProps) {
   const { editing } = state;
   return (
     <Box flexDirection="column">
-      <Text>
-        The guide's network lookup table. Edit a row if a Pi has another address right now.
-      </Text>
+      <Text>The guide's lookup table. Edit a row if a Pi answers at another address now.</Text>
       <Box marginTop={1}>
         <Text>{'   '}</Text>
         {columns.map((column) => (

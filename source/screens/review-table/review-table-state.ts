@@ -5,11 +5,11 @@ import { editText, type TextEdit } from '../text-field/text-field-state.js';
 
 export const editFields = [
   { name: 'hostname', label: 'Hostname', hint: '' },
-  { name: 'address', label: 'Static IP', hint: 'the address it will keep' },
+  { name: 'address', label: 'Static IP', hint: 'the address it keeps' },
   {
     name: 'reachAt',
     label: 'Reach it now at',
-    hint: 'its current (DHCP) address; the static IP if it has it already',
+    hint: 'where it answers now (DHCP)',
   },
 ] as const satisfies ReadonlyArray<{ name: RowField; label: string; hint: string }>;
 
@@ -119,8 +119,28 @@ export function visibleWindow(
   return { start, end: start + size };
 }
 
-/** How many table rows fit in a terminal this tall, leaving room for the rest of the screen. */
-export function tableHeight(terminalRows: number | undefined, editing: boolean): number {
-  const reserved = 17 + (editing ? 5 : 0);
+/** Issues listed under the table; the rest are counted. */
+export const maxIssuesShown = 5;
+
+/** Lines the issue block under the table takes: the issues, "… and N more", "Fix …". */
+export function issueLines(issueCount: number, triedWithProblems: boolean): number {
+  if (issueCount === 0) return 1;
+  return (
+    Math.min(issueCount, maxIssuesShown) +
+    (issueCount > maxIssuesShown ? 1 : 0) +
+    (triedWithProblems ? 1 : 0)
+  );
+}
+
+/**
+ * How many table rows fit in a terminal this tall beside the header, the column titles, the
+ * edit panel and the issues, with a line to spare (a full screen makes Ink redraw it all).
+ */
+export function tableHeight(
+  terminalRows: number | undefined,
+  editing: boolean,
+  issueBlockLines: number,
+): number {
+  const reserved = 14 + issueBlockLines + (editing ? 5 : 0);
   return Math.max(3, (terminalRows ?? 24) - reserved);
 }

@@ -1,11 +1,14 @@
-import { useInput, useStdout } from 'ink';
+import { useStdout } from 'ink';
 import { useReducer, useRef } from 'react';
 import { useStore } from 'zustand';
 import { validateRows } from '../../plan/plan-cluster.js';
 import type { AppStore } from '../../store/app-store.js';
 import { textEditFor } from '../text-field/text-field-state.js';
+import useKeys from '../use-keys.js';
 import {
   initialReviewTableState,
+  issueLines,
+  type ReviewTableAction,
   reviewTableReducer,
   rowsWithDraft,
   tableHeight,
@@ -21,23 +24,31 @@ export default function useReviewTable(store: AppStore, isActive: boolean) {
   const rows = useStore(store, (state) => state.rows);
   const settings = useStore(store, (state) => state.settings);
   const [state, dispatch] = useReducer(reviewTableReducer, initialReviewTableState);
-  // Ink re-subscribes the handler below in an effect; a key arriving before that reads this
-  // ref, updated on every render, instead of the state the old handler closed over.
+  // Ink re-subscribes the key handler in an effect, and a burst of keys is handled before any
+  // render: the handler reads and advances this ref, never the state it closed over.
   const latest = useRef(state);
   latest.current = state;
+  const act = (action: ReviewTableAction) => {
+    latest.current = reviewTableReducer(latest.current, action);
+    dispatch(action);
+  };
   const { stdout } = useStdout();
   const shown = rowsWithDraft(rows, state.editing);
   const issues = validateRows(settings, shown);
-  const height = tableHeight(stdout.rows, state.editing !== undefined);
+  const height = tableHeight(
+    stdout.rows,
+    state.editing !== undefined,
+    issueLines(issues.length, state.triedWithProblems),
+  );
   const window = visibleWindow(state.selected, shown.length, height);
 
-  useInput(
+  useKeys(
     (input, key) => {
       if (key.ctrl) return; // Ctrl+C arrives as "c" with ctrl: the root's, not "continue"
       const { editing, selected } = latest.current;
       const actions = store.getState();
       if (editing) {
-        if (key.escape) dispatch({ type: 'end-edit' });
+        if (key.escape) act({ type: 'end-edit' });
         else if (key.return) {
           const { hostname, address, reachAt } = editing.values;
           actions.editRow(editing.index, {
@@ -45,28 +56,28 @@ export default function useReviewTable(store: AppStore, isActive: boolean) {
             address: address.trim(),
             reachAt: reachAt.trim(),
           });
-          dispatch({ type: 'end-edit' });
-        } else if ((key.tab && key.shift) || key.upArrow) dispatch({ type: 'edit-focus', by: -1 });
-        else if (key.tab || key.downArrow) dispatch({ type: 'edit-focus', by: 1 });
+          act({ type: 'end-edit' });
+        } else if ((key.tab && key.shift) || key.upArrow) act({ type: 'edit-focus', by: -1 });
+        else if (key.tab || key.downArrow) act({ type: 'edit-focus', by: 1 });
         else {
           const edit = textEditFor(input, key);
-          if (edit) dispatch({ type: 'edit', edit });
+          if (edit) act({ type: 'edit', edit });
         }
         return;
       }
       const rowCount = actions.rows.length;
       if (key.escape) actions.goBack();
-      else if (key.upArrow) dispatch({ type: 'move', by: -1, rowCount });
-      else if (key.downArrow) dispatch({ type: 'move', by: 1, rowCount });
-      else if (key.pageUp) dispatch({ type: 'move', by: -height, rowCount });
-      else if (key.pageDown) dispatch({ type: 'move', by: height, rowCount });
-      else if (key.home) dispatch({ type: 'move-to', position: 0, rowCount });
-      else if (key.end) dispatch({ type: 'move-to', position: rowCount - 1, rowCount });
+      else if (key.upArrow) act({ type: 'move', by: -1, rowCount });
+      else if (key.downArrow) act({ type: 'move', by: 1, rowCount });
+      else if (key.pageUp) act({ type: 'move', by: -height, rowCount });
+      else if (key.pageDown) act({ type: 'move', by: height, rowCount });
+      else if (key.home) act({ type: 'move-to', position: 0, rowCount });
+      else if (key.end) act({ type: 'move-to', position: rowCount - 1, rowCount });
       else if (key.return || input === 'e') {
         const row = actions.rows[selected];
-        if (row) dispatch({ type: 'start-edit', row });
+        if (row) act({ type: 'start-edit', row });
       } else if (input === 'c') {
-        if (actions.confirmTable().length > 0) dispatch({ type: 'continue-with-problems' });
+        if (actions.confirmTable().length > 0) act({ type: 'continue-with-problems' });
       }
     },
     { isActive },

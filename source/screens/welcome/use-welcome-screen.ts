@@ -8,16 +8,15 @@ import { type WelcomeItem, welcomeChoices } from './welcome-choices.js';
  * ink-select-input's own, active only while this screen has the keyboard.
  */
 export default function useWelcomeScreen(store: AppStore) {
-  const { resumeOffer, rows, settings, sessionNotice } = useStore(
+  const { resumeOffer, rows, sessionNotice } = useStore(
     store,
     useShallow((state) => ({
       resumeOffer: state.resumeOffer,
       rows: state.rows,
-      settings: state.settings,
       sessionNotice: state.sessionNotice,
     })),
   );
-  const items = welcomeChoices({ resumeOffer, rows, settings });
+  const items = welcomeChoices({ resumeOffer, rows });
   const onSelect = (item: WelcomeItem) => {
     const actions = store.getState();
     if (item.value === 'resume') actions.resume();

@@ -10,9 +10,7 @@ export interface WelcomeItem {
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
 /** The choices at the bottom of the welcome screen, from what the state holds. */
-export function welcomeChoices(
-  state: Pick<AppData, 'resumeOffer' | 'rows' | 'settings'>,
-): WelcomeItem[] {
+export function welcomeChoices(state: Pick<AppData, 'resumeOffer' | 'rows'>): WelcomeItem[] {
   const offer = state.resumeOffer;
   if (offer) {
     return [

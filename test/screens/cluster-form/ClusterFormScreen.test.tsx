@@ -63,6 +63,16 @@ describe('ClusterFormScreen', () => {
     assert.equal(store.getState().rows[0]?.address, '192.168.0.109');
   });
 
+  test('keys that arrive in one read (a held Backspace, a busy Pi) are each applied', async () => {
+    const { store, instance } = renderForm();
+    await waitForFrame(instance, 'Number of Pis');
+    instance.stdin.write(`${keys.backspace}12${keys.tab}`);
+    instance.stdin.write(`${keys.backspace}${keys.backspace}16${keys.enter}`);
+    await waitForFrame(instance, () => store.getState().screen === 'review-table');
+    assert.equal(store.getState().settings.subnet, '192.168.0.0/16');
+    assert.equal(store.getState().rows.length, 12);
+  });
+
   test('Tab, Shift+Tab, ↑ and ↓ move between the fields', async () => {
     const { instance } = renderForm();
     await waitForFrame(instance, 'Number of Pis');

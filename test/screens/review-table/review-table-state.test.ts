@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { defaultSettings, planCluster } from '../../../source/plan/plan-cluster.js';
 import {
   initialReviewTableState,
+  issueLines,
   type ReviewTableAction,
   reviewTableReducer,
   rowsWithDraft,
@@ -73,9 +74,19 @@ describe('review table state', () => {
   });
 
   test('the table gets what the terminal height leaves', () => {
-    assert.equal(tableHeight(40, false), 23);
-    assert.equal(tableHeight(40, true), 18);
-    assert.equal(tableHeight(undefined, false), 7);
-    assert.equal(tableHeight(10, true), 3);
+    const cases: Array<[number | undefined, boolean, number, number]> = [
+      [40, false, 1, 25],
+      [40, true, 1, 20],
+      [24, false, 1, 9],
+      [24, false, 7, 3],
+      [undefined, false, 1, 9],
+      [10, true, 3, 3],
+    ];
+    for (const [rows, editing, issues, expected] of cases) {
+      assert.equal(tableHeight(rows, editing, issues), expected, `${rows} ${editing} ${issues}`);
+    }
+    assert.equal(issueLines(0, false), 1);
+    assert.equal(issueLines(2, true), 3);
+    assert.equal(issueLines(9, true), 7);
   });
 });

@@ -2,42 +2,70 @@ import { Box, Text, useStdout } from 'ink';
 import SelectInput from 'ink-select-input';
 import { useStore } from 'zustand';
 import { KeyHints } from '../../app/KeyHints.js';
+import type { NodeRow } from '../../plan/plan-cluster.js';
 import type { ScreenProps } from '../screen-props.js';
 import useConfirmScreen, { type ConfirmChoice } from './use-confirm-screen.js';
+
+/** Everything on this screen but the listed rows, with a line to spare. */
+const otherLines = 18;
 
 export function ConfirmScreen({ store, isActive }: ScreenProps) {
   const rows = useStore(store, (state) => state.rows);
   const settings = useStore(store, (state) => state.settings);
   const dryRun = useStore(store, (state) => state.dryRun);
   const { onSelect } = useConfirmScreen(store, isActive);
-  // Everything else on this screen takes about 17 lines.
-  const maxRowsListed = Math.min(8, Math.max(2, (useStdout().stdout.rows ?? 24) - 17));
-  const prefix = settings.subnet.split('/')[1] ?? '24';
+  const terminalRows = useStdout().stdout.rows ?? 24;
+  const listed =
+    rows.length <= terminalRows - otherLines ? rows.length : terminalRows - otherLines - 1;
+  const shown = rows.slice(0, Math.max(2, listed));
+  const prefixLength = settings.subnet.split('/')[1] ?? '24';
+  const columns = [
+    { title: 'Pi', width: 4, cell: (row: NodeRow) => String(row.index) },
+    { title: 'Becomes', width: 22, cell: (row: NodeRow) => row.hostname },
+    {
+      title: `Static IP on ${settings.interfaceName}`,
+      width: 21,
+      cell: (row: NodeRow) => `${row.address}/${prefixLength}`,
+    },
+    { title: 'Reached now at', width: 17, cell: (row: NodeRow) => row.reachAt },
+  ];
   const items: Array<{ label: string; value: ConfirmChoice }> = [
     { label: dryRun ? 'Start (dry run)' : 'Start', value: 'start' },
     { label: 'Back to the table', value: 'back' },
   ];
+  const count = `${rows.length} ${rows.length === 1 ? 'Pi' : 'Pis'}`;
   return (
     <Box flexDirection="column">
-      <Text
-        bold
-      >{`What will be done on ${rows.length} ${rows.length === 1 ? 'Pi' : 'Pis'}, logging in as ${settings.user}:`}</Text>
-      {rows.slice(0, maxRowsListed).map((row) => (
-        <Text key={row.index}>
-          {`  Pi ${row.index}: reached at ${row.reachAt}, becomes ${row.hostname} with static IP ${row.address}/${prefix} on ${row.interfaceName}`}
-        </Text>
+      <Text bold>{`What will be done on ${count}, logging in as ${settings.user}:`}</Text>
+      <Box>
+        <Text>{'  '}</Text>
+        {columns.map((column) => (
+          <Box key={column.title} width={column.width}>
+            <Text underline>{column.title}</Text>
+          </Box>
+        ))}
+      </Box>
+      {shown.map((row) => (
+        <Box key={row.index}>
+          <Text>{'  '}</Text>
+          {columns.map((column) => (
+            <Box key={column.title} width={column.width}>
+              <Text wrap="truncate-end">{column.cell(row)}</Text>
+            </Box>
+          ))}
+        </Box>
       ))}
-      {rows.length > maxRowsListed ? (
-        <Text>{`  … and ${rows.length - maxRowsListed} more, as in the table`}</Text>
+      {rows.length > shown.length ? (
+        <Text>{`  … and ${rows.length - shown.length} more, as in the table`}</Text>
       ) : null}
       <Box flexDirection="column" marginTop={1}>
-        <Text>{`On every Pi: the static IP (gateway ${settings.gateway}, DNS ${settings.dns.join(', ')}), its hostname,`}</Text>
-        <Text>{`/etc/hosts listing all ${rows.length} names, its own SSH key; then every Pi's key is`}</Text>
-        <Text>authorized on every other and each login is tried.</Text>
+        <Text>{`On every Pi: the static IP (gateway ${settings.gateway}, DNS ${settings.dns.join(', ')}),`}</Text>
+        <Text>{`its hostname, /etc/hosts listing all ${count}, its own SSH key; then every`}</Text>
+        <Text>Pi's key is authorized on every other and each login is tried.</Text>
       </Box>
       <Box marginTop={1}>
         <Text color="yellow">
-          This version stops here: running the steps on the Pis comes in a later version.
+          This version stops here: running the steps comes in a later version.
         </Text>
       </Box>
       <Box marginTop={1}>

@@ -24,17 +24,16 @@ describe('ConfirmScreen', () => {
     const { instance } = renderConfirm();
     const frame = await waitForFrame(instance, 'Back to the table');
     assert.match(frame, /What will be done on 5 Pis, logging in as pi/);
-    assert.match(
-      frame,
-      /Pi 3: reached at 192\.168\.0\.23, becomes worker3 with static IP 192\.168\.0\.103\/24 on eth0/,
-    );
+    assert.match(frame, /Pi\s+Becomes\s+Static IP on eth0\s+Reached now at/);
+    assert.match(frame, /3\s+worker3\s+192\.168\.0\.103\/24\s+192\.168\.0\.23/);
     assert.match(frame, /gateway 192\.168\.0\.1, DNS 192\.168\.0\.1/);
     assert.match(frame, /This version stops here/);
   });
 
   test('a long table is summed up, not listed', async () => {
     const { instance } = renderConfirm(40);
-    await waitForFrame(instance, /… and 3[23] more, as in the table/);
+    const frame = await waitForFrame(instance, /… and \d+ more, as in the table/);
+    assert.ok(frame.split('\n').length < 24, frame);
   });
 
   test('Start ends the program honestly: not available, exit code 1', async () => {

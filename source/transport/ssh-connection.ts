@@ -14,7 +14,7 @@ import {
   commandTimedOut,
   connectionError,
   connectionLost,
-  type TransportError,
+  TransportError,
 } from './errors.js';
 import {
   createHostKeyCheck,
@@ -63,7 +63,11 @@ export interface SshConnectOptions {
  * Channels open at once on one connection. sshd refuses more than MaxSessions (default 10); the
  * rest wait here for a free channel instead of failing.
  */
-const MAX_OPEN_CHANNELS = 8;
+const MAX_OPEN_CHANNELS = 6;
+const CHANNEL_OPEN_ATTEMPTS = 5;
+
+/** sshd said no to a new channel on a connection that is still fine. */
+class ChannelRefused extends Error {}
 
 export class SshNodeConnection extends ShellNodeConnection {
   protected override readonly timesOutOnNode = true;
@@ -86,10 +90,15 @@ export class SshNodeConnection extends ShellNodeConnection {
     });
     this.options = options;
     this.#client = client;
-    client.on('error', (error) => {
+    client.on('error', (error: Error & { level?: string }) => {
       if (this.#lost) return;
-      this.#lost = connectionError(targetOf(options), error);
-      this.#lostReason = error.message;
+      // Whatever ends an established connection (a reset by a reboot, keepalive unanswered) is
+      // the same story for the person: the node went away.
+      this.#lostReason =
+        error.level === 'client-timeout'
+          ? 'the node stopped answering (keepalive timeout)'
+          : error.message;
+      this.#lost = connectionLost(options.node, this.#lostReason, error);
     });
     client.on('close', () => {
       if (!this.#closing && !this.#lost) {
@@ -105,16 +114,43 @@ export class SshNodeConnection extends ShellNodeConnection {
   }
 
   protected async execute(request: ExecuteRequest): Promise<RawResult> {
-    if (this.#openChannels >= MAX_OPEN_CHANNELS) {
-      await new Promise<void>((resolve) => this.#waitingForChannel.push(resolve));
-    }
-    this.#openChannels += 1;
+    await this.#takeChannel();
     try {
-      return await this.#executeOnChannel(request);
+      // sshd can still count a just-closed session against MaxSessions for a moment, mostly under
+      // load: a refused channel ran nothing, so opening it again a little later is safe.
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await this.#executeOnChannel(request);
+        } catch (error) {
+          if (!(error instanceof ChannelRefused)) throw error;
+          if (attempt >= CHANNEL_OPEN_ATTEMPTS) {
+            throw new TransportError(this.node, 'protocol', {
+              message: `${this.node} refused to open a session for ${request.what} (${error.message}), ${attempt} times.`,
+              nextStep: 'Check MaxSessions in the sshd configuration of the node, then retry.',
+              cause: error,
+            });
+          }
+          await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        }
+      }
     } finally {
-      this.#openChannels -= 1;
-      this.#waitingForChannel.shift()?.();
+      this.#giveBackChannel();
     }
+  }
+
+  #takeChannel(): Promise<void> {
+    if (this.#openChannels < MAX_OPEN_CHANNELS) {
+      this.#openChannels += 1;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => this.#waitingForChannel.push(resolve));
+  }
+
+  /** Hands the slot straight to the next waiting command, so no newcomer can slip in between. */
+  #giveBackChannel(): void {
+    const next = this.#waitingForChannel.shift();
+    if (next) next();
+    else this.#openChannels -= 1;
   }
 
   #executeOnChannel(request: ExecuteRequest): Promise<RawResult> {
@@ -164,10 +200,7 @@ export class SshNodeConnection extends ShellNodeConnection {
             if (!settled) {
               settled = true;
               cleanup();
-              reject(
-                this.#lost ??
-                  connectionLost(node, `could not open a channel (${error.message})`, error),
-              );
+              reject(this.#lost ?? new ChannelRefused(error.message));
             }
             return;
           }

@@ -95,6 +95,36 @@ describe('a node that cannot be reached or goes away', () => {
     }
   });
 
+  it('opens a refused session again a little later, and says so in words when sshd keeps refusing', async () => {
+    const node = lab.nodes[0]!;
+    await node.runAsRoot(
+      "printf 'MaxSessions 2\\n' > /etc/ssh/sshd_config.d/00-sessions.conf && systemctl restart ssh",
+    );
+    await node.waitUntilUp();
+    const connection = await connectToLabNode(master, lab, node);
+    try {
+      // Twelve quick commands, six channels at a time, against a limit of two: all succeed.
+      const quick = await Promise.all(
+        Array.from({ length: 12 }, (_, index) => connection.run(['echo', String(index)])),
+      );
+      assert.ok(quick.every((result, index) => result.stdout === `${index}\n`));
+      // Three long ones: the third cannot get a session before the retries run out.
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 3 }, () => connection.run(['sleep', '3'])),
+      );
+      const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
+      assert.equal(refused.length, 1);
+      const reason = (refused[0] as PromiseRejectedResult).reason;
+      assert.ok(isTransportError(reason));
+      assert.equal(reason.kind, 'protocol');
+      assert.match(reason.message, /pi0 refused to open a session/);
+      assert.match(reason.nextStep, /MaxSessions/);
+    } finally {
+      await connection.close();
+      await node.runAsRoot('rm /etc/ssh/sshd_config.d/00-sessions.conf && systemctl restart ssh');
+    }
+  });
+
   it('ends a command with "connection lost" when sshd is killed under it', async () => {
     const node = lab.nodes[1]!;
     const connection = await connectToLabNode(master, lab, node);

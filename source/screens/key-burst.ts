@@ -3,7 +3,8 @@
 // "5\r", which no handler recognises. This turns such a burst back into single keys.
 import type { Key } from 'ink';
 
-const plainKey: Key = {
+/** A Key with nothing pressed: the base for keys made from a burst (and for tests). */
+export const plainKey: Key = {
   upArrow: false,
   downArrow: false,
   leftArrow: false,

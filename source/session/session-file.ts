@@ -87,12 +87,13 @@ export function openSessionFile(options: OpenSessionOptions): SessionFile {
   if (problem === undefined && conf) return { path: file, save: saver(conf, file) };
 
   const unsaved = 'Your answers are kept only until you quit.';
+  const cannotSave = () => `The session cannot be saved in ${file}. ${unsaved}`;
   const unusable = `The saved session in ${file} could not be used (${problem})`;
   if (!fs.existsSync(file)) {
     return {
       path: file,
       notice: `The session cannot be saved in ${file} (${problem}). ${unsaved}`,
-      save: () => undefined,
+      save: cannotSave,
     };
   }
   const now = options.now ?? (() => new Date());
@@ -103,7 +104,7 @@ export function openSessionFile(options: OpenSessionOptions): SessionFile {
     return {
       path: file,
       notice: `${unusable} and could not be moved aside (${describeError(error)}). Starting fresh. ${unsaved}`,
-      save: () => undefined,
+      save: cannotSave,
     };
   }
   const notice = `${unusable}. It was moved to ${target}. Starting fresh.`;
@@ -113,7 +114,7 @@ export function openSessionFile(options: OpenSessionOptions): SessionFile {
     return {
       path: file,
       notice: `${notice} ${unsaved} (${describeError(error)})`,
-      save: () => undefined,
+      save: cannotSave,
     };
   }
 }

@@ -98,6 +98,10 @@ export function startSession(
   return withSaved;
 }
 
+export function start(state: AppData): Partial<AppData> {
+  return { screen: state.screen === 'welcome' ? 'cluster-form' : state.screen };
+}
+
 export function resume(state: AppData): Partial<AppData> {
   return { screen: state.resumeOffer?.screen ?? 'cluster-form', resumeOffer: undefined };
 }

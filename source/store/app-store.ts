@@ -16,6 +16,7 @@ import {
   type SavedData,
   type ScreenName,
   type SubmitSettingsResult,
+  start,
   startOver,
   startSession,
   submitSettings,
@@ -69,8 +70,7 @@ export function createAppStore(options: CreateAppStoreOptions = {}): AppStore {
   return createStore<AppState>()((set, get) => ({
     ...startSession(initialData, options),
     secrets: {},
-    start: () =>
-      set((state) => ({ screen: state.screen === 'welcome' ? 'cluster-form' : state.screen })),
+    start: () => set((state) => start(state)),
     resume: () => set((state) => resume(state)),
     startOver: () => set((state) => startOver(state)),
     goBack: () => set((state) => goBack(state)),

@@ -1,30 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Key } from 'ink';
-import { keysOf } from '../../source/screens/key-burst.js';
+import { keysOf, plainKey } from '../../source/screens/key-burst.js';
 
-const none: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-};
+const none = plainKey;
 
 /** A key as "name" or "text:…" so the table stays readable. */
 function describeKey([input, key]: [string, Key]): string {

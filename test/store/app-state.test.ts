@@ -10,6 +10,7 @@ import {
   initialData,
   resume,
   type ScreenName,
+  start,
   startOver,
   startSession,
   submitSettings,
@@ -58,6 +59,11 @@ describe('app state', () => {
         assert.deepEqual(data[key as keyof AppData], value, `${name}: ${key}`);
       }
     }
+  });
+
+  test('start leaves the welcome screen for the form, keeping the data', () => {
+    assert.deepEqual(start(initialData), { screen: 'cluster-form' });
+    assert.deepEqual(start({ ...planned, screen: 'review-table' }), { screen: 'review-table' });
   });
 
   test('resume goes to the offered screen; startOver forgets everything', () => {

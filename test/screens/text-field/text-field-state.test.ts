@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Key } from 'ink';
+import { plainKey } from '../../../source/screens/key-burst.js';
 import {
   editText,
   type TextEdit,
@@ -8,28 +9,7 @@ import {
   textEditFor,
 } from '../../../source/screens/text-field/text-field-state.js';
 
-const noKey: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-};
+const noKey = plainKey;
 
 describe('editText', () => {
   test('edits at the cursor', () => {

@@ -432,13 +432,14 @@ export async function runNodeStep(
   try {
     await step.run(work);
     if (work.checkOnly) {
-      const summary =
-        work.changes.length === 0
-          ? `${name}: ${work.notes[0] ?? 'already as it should be'}`
-          : `${name}: would make ${work.changes.length} change${work.changes.length === 1 ? '' : 's'}`;
+      const count = work.changes.length;
+      const plan =
+        count === 0
+          ? 'already as it should be'
+          : `would make ${count} change${count === 1 ? '' : 's'}`;
       return {
-        status: work.changes.length === 0 ? 'ok' : 'changed',
-        summary,
+        status: count === 0 ? 'ok' : 'changed',
+        summary: `${name}: ${[plan, ...work.notes].join('; ')}`,
         changes: work.changes,
       };
     }
@@ -453,10 +454,11 @@ export async function runNodeStep(
       }
     }
     await step.verify?.(work);
-    const summary =
+    const done =
       work.changes.length === 0
-        ? `${name}: ${work.notes[0] ?? 'already as it should be'}`
-        : `${name}: ${work.changes.map(describeChange).join('; ')}`;
+        ? 'already as it should be'
+        : work.changes.map(describeChange).join('; ');
+    const summary = `${name}: ${[done, ...work.notes].join('; ')}`;
     return { status: work.changes.length === 0 ? 'ok' : 'changed', summary, changes: work.changes };
   } catch (error) {
     if (error instanceof StepFailure) {

@@ -3,7 +3,7 @@
  * independent: its failure is caught into its own outcome and never stops or touches the others.
  */
 
-import { formatTransportError } from '../transport/errors.js';
+import { aborted, formatTransportError } from '../transport/errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, sleep, withRetry } from './retry-policy.js';
 
 export interface NamedNode {
@@ -85,6 +85,13 @@ export async function runOnNodes<N extends NamedNode, T>(
   const runOne = async (node: N): Promise<NodeOutcome<T>> => {
     const started = performance.now();
     let attempts = 0;
+    if (signal.aborted) {
+      // Cancelled before this node's turn: nothing was done on it.
+      const error = aborted(node.name, 'The work');
+      const message = formatTransportError(error, logPath);
+      emit({ type: 'failed', node: node.name, attempts, durationMs: 0, error, message });
+      return { node: node.name, ok: false, error, message, attempts, durationMs: 0 };
+    }
     try {
       const value = await withRetry(
         (attempt) => {

@@ -103,6 +103,30 @@ describe('runOnNodes', () => {
     assert.ok(outcomes[0]?.ok);
   });
 
+  it('starts no further node once cancelled, and says which ones were not done', async () => {
+    const controller = new AbortController();
+    const touched: string[] = [];
+    const outcomes = await runOnNodes(
+      nodes,
+      async (node, { signal }) => {
+        touched.push(node.name);
+        if (node.name === 'pi1') controller.abort();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (signal.aborted) throw new Error('stopped');
+        return node.name;
+      },
+      { concurrency: 2, signal: controller.signal },
+    );
+    assert.deepEqual(touched, ['pi0', 'pi1']);
+    assert.equal(outcomes.length, nodes.length);
+    const notStarted = outcomes.slice(2);
+    assert.ok(notStarted.every((outcome) => !outcome.ok && outcome.attempts === 0));
+    assert.match(
+      notStarted[0]?.ok === false ? notStarted[0].message : '',
+      /The work on pi2 was cancelled/,
+    );
+  });
+
   it('survives a listener that throws', async () => {
     const outcomes = await runOnNodes(nodes.slice(0, 2), async () => 1, {
       onEvent: () => {

@@ -41,6 +41,7 @@ describe('host keys, as OpenSSH accept-new', () => {
     assert.equal(master.hostKeyEvents.length, 1);
     const event = master.hostKeyEvents[0]!;
     assert.equal(event.status, 'new');
+    assert.equal(event.recorded, true);
     assert.equal(event.node, 'pi0');
     assert.equal(event.hostName, address);
     assert.ok((await hostKeyFingerprints(address)).includes(event.fingerprint));
@@ -80,6 +81,21 @@ describe('host keys, as OpenSSH accept-new', () => {
     const hashed = await connectToLabNode(master, lab, node);
     await hashed.close();
     assert.equal(master.hostKeyEvents[2]?.status, 'known');
+  });
+
+  it('in a dry run shows a new key and accepts it for this run only, writing nothing', async () => {
+    const master = makeTestMaster();
+    const connection = await connectToLabNode(master, lab, lab.nodes[1]!, {
+      recordNewHostKeys: false,
+    });
+    await connection.close();
+    assert.equal(master.hostKeyEvents[0]?.status, 'new');
+    assert.equal(master.hostKeyEvents[0]?.recorded, false);
+    assert.equal(
+      spawnSync('test', ['-e', master.knownHostsPath]).status,
+      1,
+      'no known_hosts written',
+    );
   });
 
   it('trusts a host known only by another key type, asking for that type first as ssh does', async () => {

@@ -47,6 +47,11 @@ export interface ReplaceFileOptions {
   asRoot?: boolean;
   /** Only work out what would change; write nothing. */
   dryRun?: boolean;
+  /**
+   * A command that must accept the new version before it replaces the old one, run as the writer;
+   * an argument that is exactly `%s` becomes the temporary file, e.g. ['visudo', '-cf', '%s'].
+   */
+  validate?: readonly string[];
   signal?: AbortSignal;
 }
 

@@ -64,6 +64,7 @@ command -v sudo >/dev/null 2>&1 || { echo no-sudo; exit 0; }
 if sudo -n true >/dev/null 2>&1; then echo nopasswd; else echo password; fi`;
 
 const MISSING_FILE_CODE = 44;
+const VALIDATION_FAILED_CODE = 45;
 
 /** Prints `present <mode> <owner> <group>` and the content, or `missing`. Follows symlinks. */
 const INSPECT_FILE = `if [ ! -e "$1" ]; then echo missing; exit 0; fi
@@ -76,7 +77,8 @@ exec cat -- "$1"`;
  * Writes stdin to "$1" atomically: a temporary file in the same directory gets the content, mode
  * and owner, the old version is copied to a timestamped backup, then a rename puts the new one in
  * place. Prints `unchanged` when content, mode and owner were already right (nothing written).
- * Arguments: target mode owner group stamp backup(yes/no).
+ * Arguments: target mode owner group stamp backup(yes/no), then an optional validation command
+ * whose `%s` arguments become the temporary file; if it fails, nothing is replaced (exit 3).
  */
 const REPLACE_FILE = `set -eu
 target=$1 mode=$2 owner=$3 group=$4 stamp=$5 keep=$6
@@ -99,6 +101,18 @@ fi
 chmod -- "$mode" "$tmp"
 if [ -n "$owner" ]; then chown -- "$owner" "$tmp"; fi
 if [ -n "$group" ]; then chgrp -- "$group" "$tmp"; fi
+shift 6
+if [ "$#" -gt 0 ]; then
+  n=$#
+  while [ "$n" -gt 0 ]; do
+    arg=$1
+    shift
+    if [ "$arg" = %s ]; then arg=$tmp; fi
+    set -- "$@" "$arg"
+    n=$((n - 1))
+  done
+  if ! "$@" >&2; then exit ${VALIDATION_FAILED_CODE}; fi
+fi
 backup=
 if [ -e "$target" ] && [ "$keep" = yes ]; then
   backup="$target.pcw-$stamp.bak"
@@ -370,7 +384,15 @@ export abstract class ShellNodeConnection implements NodeConnection {
       options.asRoot ?? true,
       {
         script: REPLACE_FILE,
-        args: [path, mode, options.owner ?? '', options.group ?? '', backupStamp(), 'yes'],
+        args: [
+          path,
+          mode,
+          options.owner ?? '',
+          options.group ?? '',
+          backupStamp(),
+          'yes',
+          ...(options.validate ?? []),
+        ],
       },
       {
         label: `replace ${path}`,
@@ -378,6 +400,12 @@ export abstract class ShellNodeConnection implements NodeConnection {
         ...(options.signal ? { signal: options.signal } : {}),
       },
     );
+    if (result.code === VALIDATION_FAILED_CODE && options.validate) {
+      throw new TransportError(this.node, 'command-failed', {
+        message: `The new ${path} on ${this.node} did not pass \`${shellCommand(options.validate)}\`, so the file was left as it was: ${result.stderr.trim().split('\n').slice(-3).join(' / ')}`,
+        nextStep: 'Fix the content the wizard was about to write (see the plan), then retry.',
+      });
+    }
     if (result.code !== 0) {
       throw commandFailed(this.node, `Writing ${path}`, result.code, result.stderr);
     }

@@ -165,6 +165,36 @@ describe('a worker over SSH, sudo asking for the password', () => {
     );
   });
 
+  it('replaces nothing when the new version fails its validation command', async () => {
+    const node = lab.nodes[0]!;
+    const path = '/etc/sudoers.d/pcw-test';
+    const validate = ['visudo', '-cf', '%s'];
+    await assert.rejects(
+      connection.replaceFile(path, 'this is not sudoers syntax (\n', {
+        mode: 0o440,
+        owner: 'root',
+        group: 'root',
+        validate,
+      }),
+      (error: unknown) => {
+        assert.ok(isTransportError(error));
+        assert.equal(error.kind, 'command-failed');
+        assert.match(error.message, /did not pass `visudo -cf %s`, so the file was left as it was/);
+        return true;
+      },
+    );
+    assert.equal((await node.runAsRoot(`test -e ${path}; echo $?`)).stdout, '1\n');
+    assert.equal((await node.runAsRoot('ls -A /etc/sudoers.d | grep -c pcw-tmp')).stdout, '0\n');
+    const good = await connection.replaceFile(path, 'Defaults:pi timestamp_timeout=5\n', {
+      mode: 0o440,
+      owner: 'root',
+      group: 'root',
+      validate,
+    });
+    assert.equal(good.changed, true);
+    assert.equal((await connection.runAsRoot(['id', '-u'])).stdout, '0\n', 'sudo still works');
+  });
+
   it("replaces a file in the login user's home without sudo, owned by that user", async () => {
     const home = await connection.homeDirectory();
     await connection.run(['mkdir', '-p', '-m', '700', '--', `${home}/.ssh`], { check: true });

@@ -1,7 +1,7 @@
 /** Connecting the transport to fake Pi lab nodes in tests, with a private ~/.ssh and command log. */
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,8 +23,15 @@ export interface TestMaster {
   hostKeyEvents: HostKeyEvent[];
 }
 
+const masterDirectories: string[] = [];
+process.once('exit', () => {
+  for (const directory of masterDirectories) rmSync(directory, { recursive: true, force: true });
+});
+
+/** A fresh master home, removed when the test process ends. */
 export function makeTestMaster(): TestMaster {
   const directory = mkdtempSync(join(tmpdir(), 'pcw-master-'));
+  masterDirectories.push(directory);
   return {
     directory,
     knownHostsPath: join(directory, '.ssh', 'known_hosts'),

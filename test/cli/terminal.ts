@@ -1,6 +1,7 @@
 // The built program in a real pseudo-terminal: a tmux server of our own (its own socket name),
 // keys sent one at a time, the screen read back with capture-pane. Only that server is killed.
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 
 let servers = 0;
 
@@ -81,10 +82,14 @@ export class Terminal {
   }
 
   close(): void {
+    let socketPath: string | undefined;
     try {
+      socketPath = this.tmux('display-message', '-p', '#{socket_path}').trim();
       this.tmux('kill-server');
     } catch {
       // already gone
     }
+    // tmux leaves its socket file behind when its server is killed.
+    if (socketPath) fs.rmSync(socketPath, { force: true });
   }
 }

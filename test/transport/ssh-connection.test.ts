@@ -357,6 +357,21 @@ describe('a worker over SSH, sudo asking for the password', () => {
     } finally {
       await byKey.close();
     }
+    const noPassword = await connectToLabNode(master, lab, node, {
+      credentials: {
+        username: 'pi',
+        identityDirectory: master.identityDirectory,
+        agentSocket: null,
+      },
+    });
+    try {
+      const error = await expectTransportError(noPassword.runAsRoot(['true']), (failure) =>
+        assert.equal(failure.kind, 'sudo-refused'),
+      );
+      assert.match(error.message, /sudo on pi1 asks for a password, and none was given/);
+    } finally {
+      await noPassword.close();
+    }
   });
 
   it('reports a user who may not use sudo in words', async () => {

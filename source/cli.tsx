@@ -12,11 +12,32 @@ if (commandLine.kind === 'exit') {
   if (commandLine.stdout) process.stdout.write(commandLine.stdout);
   if (commandLine.stderr) process.stderr.write(commandLine.stderr);
   process.exitCode = commandLine.exitCode;
+} else if (commandLine.kind === 'status') {
+  const { statusCommand } = await import('./headless/run-command.js');
+  process.exitCode = statusCommand(commandLine.sessionName);
+} else if (commandLine.kind === 'steps') {
+  if (!commandLine.options.color) process.env.FORCE_COLOR = '0';
+  const { runStepsCommand } = await import('./headless/run-command.js');
+  process.exitCode = await runStepsCommand(commandLine.options);
 } else if (!process.stdin.isTTY || !process.stdout.isTTY) {
   process.stderr.write(noTerminalMessage);
   process.exitCode = exitCodes.usage;
 } else {
-  if (!commandLine.options.color) process.env.FORCE_COLOR = '0';
+  const { options } = commandLine;
+  if (!options.color) process.env.FORCE_COLOR = '0';
   const { runInteractive } = await import('./app/run-interactive.js');
-  process.exitCode = await runInteractive(commandLine.options);
+  const ended = await runInteractive(options);
+  if (ended.startRun) {
+    // The run screens are not there yet: the steps run in this terminal with plain lines.
+    const { runStepsCommand } = await import('./headless/run-command.js');
+    const { guideStepIds } = await import('./steps/step.js');
+    process.exitCode = await runStepsCommand({
+      sessionName: options.sessionName,
+      steps: [...guideStepIds],
+      dryRun: options.dryRun,
+      yes: true,
+      fixClonedCards: false,
+      color: options.color,
+    });
+  } else process.exitCode = ended.exitCode;
 }

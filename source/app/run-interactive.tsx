@@ -9,7 +9,9 @@ import { App, interruptedExitCode } from './App.js';
 
 const signalExitCodes = { SIGHUP: 129, SIGTERM: 143 } as const;
 
-export async function runInteractive(options: WizardOptions): Promise<number> {
+export async function runInteractive(
+  options: WizardOptions,
+): Promise<{ exitCode: number; startRun: boolean }> {
   const session = openSessionFile({ sessionName: options.sessionName, fresh: options.fresh });
   const store = createAppStore({
     ...(session.saved ? { saved: session.saved } : {}),
@@ -39,6 +41,7 @@ export async function runInteractive(options: WizardOptions): Promise<number> {
 
   const { outcome, screen, saveProblem } = store.getState();
   const exitCode = outcome?.exitCode ?? 0;
+  if (outcome?.startRun) return { exitCode, startRun: true };
   const lines: string[] = [];
   if (exitCode === interruptedExitCode) lines.push('Stopped.');
   if (outcome?.message) lines.push(outcome.message);
@@ -48,5 +51,5 @@ export async function runInteractive(options: WizardOptions): Promise<number> {
     lines.push(`Your session is saved in ${session.path}. Run ${again} again to resume.`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-  return exitCode;
+  return { exitCode, startRun: false };
 }

@@ -2,6 +2,7 @@
 // colour can be switched off before anything that draws is imported.
 import meow from 'meow';
 import { sessionNameProblem } from '../session/session-file.js';
+import { isStepId, type StepId, stepIds } from '../steps/step.js';
 
 export const exitCodes = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 
@@ -12,13 +13,33 @@ export interface WizardOptions {
   color: boolean;
 }
 
+/** `run [STEP|all]`: the steps without screens, plain lines (for scripts, CI and resuming). */
+export interface StepsOptions {
+  sessionName: string;
+  /** The steps in the guide's order; all of them for `all`. */
+  steps: StepId[];
+  /** --node, repeatable; undefined for every node. */
+  nodes?: string[];
+  dryRun: boolean;
+  yes: boolean;
+  passwordFile?: string;
+  /** A JSON file with the cluster's settings (and optionally its rows), instead of the screens. */
+  clusterFile?: string;
+  fixClonedCards: boolean;
+  color: boolean;
+}
+
 export type CommandLine =
   | { kind: 'run'; options: WizardOptions }
+  | { kind: 'steps'; options: StepsOptions }
+  | { kind: 'status'; sessionName: string }
   | { kind: 'exit'; exitCode: number; stdout?: string; stderr?: string };
 
 export const helpText = `
   Usage
-    $ pi-cluster-wizard [options]
+    $ pi-cluster-wizard [options]                 the wizard, one screen at a time
+    $ pi-cluster-wizard run [STEP|all] [options]  run steps without screens, one line per node and step
+    $ pi-cluster-wizard status [--session NAME]   the saved table and each node's last results
 
   Run it in a terminal on the Raspberry Pi that will be the master (e.g. after ssh pi@<master>).
   It walks through the guide's network lookup table: how many Pis, their static addresses and
@@ -29,11 +50,28 @@ export const helpText = `
     --fresh         Do not offer the saved session; it is replaced once you go past the welcome screen
     --dry-run       Only plan; change nothing on any Pi
     --no-color      No colours (so does the NO_COLOR environment variable)
+
+  Options of run
+    STEP            all (the default: the guide's steps; mpi and harden only with --mpi, --harden)
+                    or one of: ${stepIds.slice(0, 7).join(', ')},
+                    ${stepIds.slice(7).join(', ')}
+    --node NAME     Only change this node (repeatable; all = every node). Others are only read.
+    --yes           Do not ask before changing the Pis (needed when there is no terminal)
+    --password-file FILE
+                    The login password (also sudo's) from the first line of FILE; otherwise it is
+                    read from standard input when that is a pipe, or asked for at a hidden prompt
+    --cluster FILE  Take the cluster from a JSON file ({"settings": {...}, "rows": [...]}) instead of
+                    the saved session, and save it as the session
+    --mpi           With all: also write the MPI machinefile and try mpiexec (the second guide)
+    --harden        With all: turn password logins off once every login by key works
+    --fix-cloned-cards
+                    Give nodes copied from one SD card their own SSH host keys and machine-id
     --help          Show this help
     --version       Show the version
 
   Exit codes
-    0 done, 1 stopped without doing what was asked, 2 usage error or no terminal, 130 interrupted
+    0 done, 1 stopped without doing what was asked, 2 usage error or no terminal,
+    3 some nodes failed (the others finished), 130 interrupted
 
   The session is saved in $PI_CLUSTER_WIZARD_CONFIG_DIR or ~/.config/pi-cluster-wizard/,
   one file per --session name, readable only by you. Passwords are never saved.
@@ -48,7 +86,17 @@ const knownFlags = new Set([
   '--dry-run',
   '--no-color',
   '--color',
+  '--node',
+  '--yes',
+  '-y',
+  '--password-file',
+  '--cluster',
+  '--mpi',
+  '--harden',
+  '--fix-cloned-cards',
 ]);
+
+const flagsWithValues = new Set(['--session', '--node', '--password-file', '--cluster']);
 
 const usage = (message: string): CommandLine => ({
   kind: 'exit',
@@ -63,7 +111,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     (argument, position) =>
       argument.startsWith('-') &&
       !knownFlags.has(argument.split('=')[0] ?? argument) &&
-      flagArguments[position - 1] !== '--session',
+      !flagsWithValues.has(flagArguments[position - 1] ?? ''),
   );
   if (unknown.length > 0) {
     return usage(`Unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.join(' ')}`);
@@ -82,28 +130,92 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       fresh: { type: 'boolean', default: false },
       dryRun: { type: 'boolean', default: false },
       color: { type: 'boolean', default: true },
+      node: { type: 'string', isMultiple: true },
+      yes: { type: 'boolean', shortFlag: 'y', default: false },
+      passwordFile: { type: 'string' },
+      cluster: { type: 'string' },
+      mpi: { type: 'boolean', default: false },
+      harden: { type: 'boolean', default: false },
+      fixClonedCards: { type: 'boolean', default: false },
     },
   });
   if (cli.flags.help) return { kind: 'exit', exitCode: exitCodes.ok, stdout: `${cli.help}\n` };
   if (cli.flags.version) {
     return { kind: 'exit', exitCode: exitCodes.ok, stdout: `${cli.pkg.version ?? 'unknown'}\n` };
   }
-  if (cli.input.length > 0) {
-    return usage(
-      `pi-cluster-wizard takes no arguments, only options (got: ${cli.input.join(' ')})`,
-    );
-  }
   const sessionName = cli.flags.session ?? 'default';
   if (sessionName === '') return usage('--session needs a name, e.g. --session lab-2');
   const nameProblem = sessionNameProblem(sessionName);
   if (nameProblem) return usage(nameProblem);
+  const color = cli.flags.color && !env.NO_COLOR;
+  const [command, ...rest] = cli.input;
+  const runOnly = [
+    'node',
+    'yes',
+    'passwordFile',
+    'cluster',
+    'mpi',
+    'harden',
+    'fixClonedCards',
+  ] as const;
+  const misplaced = runOnly.filter((flag) => {
+    const value = cli.flags[flag];
+    return Array.isArray(value) ? value.length > 0 : value !== undefined && value !== false;
+  });
+  if (command !== 'run' && misplaced.length > 0) {
+    return usage(
+      `${misplaced.map((flag) => `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} only go with: pi-cluster-wizard run`,
+    );
+  }
+
+  if (command === undefined) {
+    return {
+      kind: 'run',
+      options: { sessionName, fresh: cli.flags.fresh, dryRun: cli.flags.dryRun, color },
+    };
+  }
+  if (command === 'status') {
+    if (rest.length > 0) return usage(`status takes no arguments (got: ${rest.join(' ')})`);
+    return { kind: 'status', sessionName };
+  }
+  if (command !== 'run') {
+    return usage(
+      `Unknown command: ${command}. The commands are run and status (or none, for the wizard).`,
+    );
+  }
+  if (rest.length > 1) return usage(`run takes one step or all (got: ${rest.join(' ')})`);
+  const step = rest[0] ?? 'all';
+  if (step !== 'all' && !isStepId(step)) {
+    return usage(`Unknown step: ${step}. The steps are: ${stepIds.join(', ')}, or all.`);
+  }
+  if (step !== 'all' && (cli.flags.mpi || cli.flags.harden)) {
+    return usage(
+      '--mpi and --harden go with run all; to run one of them alone: pi-cluster-wizard run mpi',
+    );
+  }
+  const nodeFlags = cli.flags.node ?? [];
+  if (nodeFlags.some((node) => node === ''))
+    return usage('--node needs a hostname, e.g. --node worker3');
+  const nodes =
+    nodeFlags.includes('all') || nodeFlags.length === 0 ? undefined : [...new Set(nodeFlags)];
+  const steps: StepId[] =
+    step === 'all'
+      ? stepIds.filter(
+          (id) => (id !== 'mpi' || cli.flags.mpi) && (id !== 'harden' || cli.flags.harden),
+        )
+      : [step];
   return {
-    kind: 'run',
+    kind: 'steps',
     options: {
       sessionName,
-      fresh: cli.flags.fresh,
+      steps,
+      ...(nodes ? { nodes } : {}),
       dryRun: cli.flags.dryRun,
-      color: cli.flags.color && !env.NO_COLOR,
+      yes: cli.flags.yes,
+      ...(cli.flags.passwordFile ? { passwordFile: cli.flags.passwordFile } : {}),
+      ...(cli.flags.cluster ? { clusterFile: cli.flags.cluster } : {}),
+      fixClonedCards: cli.flags.fixClonedCards,
+      color,
     },
   };
 }
@@ -111,5 +223,5 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
 /** Without a terminal Ink cannot read keys: say what to do instead. */
 export const noTerminalMessage = `pi-cluster-wizard asks its questions in a terminal, and this is not one (stdin or stdout is not a TTY).
 Run it in a terminal on the Pi that will be the master, e.g. after ssh pi@<master>: npx pi-cluster-wizard
-(A non-interactive mode is not available in this version.)
+Without a terminal, run the steps with plain output instead: pi-cluster-wizard run all --yes --password-file FILE
 `;

@@ -71,6 +71,8 @@ export interface SetupResult {
 }
 
 /** Steps whose data later steps read: run in check mode when they are not chosen. */
+const provesLogins = new Set<StepId>(['verify', 'harden']);
+
 const needs: Partial<Record<StepId, NodeStepId[]>> = {
   'fan-in': ['keys'],
   'fan-out': ['keys', 'fan-in'],
@@ -233,6 +235,23 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
       const targets = rows.filter((row) => step.appliesTo?.(row, cluster) ?? true);
       const chosen = targets.filter((row) => selected.has(row.hostname));
       emit({ type: 'step-started', step: id, nodes: chosen.map((row) => row.hostname) });
+      // Logins can only be proven once the planned changes exist.
+      if (
+        cluster.dryRun &&
+        provesLogins.has(id) &&
+        reports.some((each) => each.status === 'changed')
+      ) {
+        for (const row of chosen) {
+          report(
+            id,
+            row.hostname,
+            'skipped',
+            `${row.hostname}: checked once the changes above are made`,
+          );
+        }
+        emit({ type: 'step-finished', step: id });
+        continue;
+      }
       for (const row of chosen.filter((each) => failedNodes.has(each.hostname))) {
         report(
           id,

@@ -2,6 +2,7 @@
 // Only answers, the table and the screen are saved; secrets never are.
 import {
   type AppData,
+  type RunState,
   type SavedData,
   type ScreenName,
   screenOrder,
@@ -22,6 +23,7 @@ export function toSavedSession(state: AppData): SavedSession {
     settings: { ...state.settings, dns: [...state.settings.dns] },
     rows: state.rows.map((row) => ({ ...row })),
     rowsEdited: state.rowsEdited,
+    ...(state.run ? { run: structuredClone(state.run) } : {}),
   };
 }
 
@@ -108,5 +110,36 @@ export function readSavedSession(data: unknown): ReadSession {
     })),
     rowsEdited,
   };
+  const run = readRunState(data.run);
+  if (typeof run === 'string') return { kind: 'invalid', reason: run };
+  if (run) session.run = run;
   return { kind: 'ok', session };
+}
+
+/** The optional run state; a string is the reason it cannot be used. */
+function readRunState(value: unknown): RunState | undefined | string {
+  if (value === undefined) return undefined;
+  if (!isObject(value) || !isObject(value.memory) || !isObject(value.results)) {
+    return 'its run state is not readable';
+  }
+  const { rebootPending, masterBootIdBeforeReboot } = value.memory;
+  if (!Array.isArray(rebootPending) || !rebootPending.every((item) => typeof item === 'string')) {
+    return 'run.memory.rebootPending is not a list of hostnames';
+  }
+  if (masterBootIdBeforeReboot !== null && typeof masterBootIdBeforeReboot !== 'string') {
+    return 'run.memory.masterBootIdBeforeReboot is not a boot id';
+  }
+  const results: RunState['results'] = {};
+  for (const [step, byNode] of Object.entries(value.results)) {
+    if (!isObject(byNode)) return `run.results.${step} is not a table`;
+    results[step] = {};
+    for (const [node, status] of Object.entries(byNode)) {
+      if (typeof status !== 'string') return `run.results.${step}.${node} is not a status`;
+      results[step][node] = status;
+    }
+  }
+  return {
+    memory: { rebootPending: [...(rebootPending as string[])], masterBootIdBeforeReboot },
+    results,
+  };
 }

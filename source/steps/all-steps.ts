@@ -22,22 +22,3 @@ export const stepsById: Record<NodeStepId, NodeStep> = {
   mpi: mpiStep,
   harden: hardenStep,
 };
-
-/** The steps a whole setup runs; mpi and harden only when chosen. */
-export function setupSteps(choices: { mpi: boolean; harden: boolean }): StepId[] {
-  return [
-    'preflight',
-    'static-ip',
-    'hostname',
-    'hosts',
-    'ssh',
-    'reboot',
-    'keys',
-    'fan-in',
-    'fan-out',
-    'known-hosts',
-    'verify',
-    ...(choices.mpi ? (['mpi'] as const) : []),
-    ...(choices.harden ? (['harden'] as const) : []),
-  ];
-}

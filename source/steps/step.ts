@@ -29,6 +29,9 @@ export const stepIds = [
 
 export type StepId = (typeof stepIds)[number];
 
+/** What a whole setup runs: the guide's steps; mpi and harden only when chosen. */
+export const guideStepIds = stepIds.filter((id) => id !== 'mpi' && id !== 'harden');
+
 export function isStepId(value: string): value is StepId {
   return (stepIds as readonly string[]).includes(value);
 }

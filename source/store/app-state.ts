@@ -1,5 +1,6 @@
 // The wizard's state and its transitions as pure functions: each takes the state and returns the
 // fields that change, so they are tested without a store, React or Ink.
+import type { SetupMemory } from '../engine/run-setup.js';
 import {
   type ClusterSettings,
   defaultSettings,
@@ -48,12 +49,23 @@ export interface AppData {
   saveProblem?: string;
   /** --dry-run: later issues show the plan instead of running it. */
   dryRun: boolean;
+  /** Left by earlier runs (reboots pending, the master's boot id before its reboot, results). */
+  run?: RunState;
 }
 
 export interface AppOutcome {
   exitCode: number;
   /** Printed after the screens are gone. */
   message?: string;
+  /** The person chose Start: run the steps once the screens are gone. */
+  startRun?: boolean;
+}
+
+/** What the runs so far left behind: the engine's memory and each node-step's last result. */
+export interface RunState {
+  memory: SetupMemory;
+  /** step id → hostname → ok | changed | failed | skipped. */
+  results: Record<string, Record<string, string>>;
 }
 
 export type RowPatch = Partial<Pick<NodeRow, 'hostname' | 'address' | 'reachAt'>>;
@@ -72,6 +84,7 @@ export interface SavedData {
   settings: ClusterSettings;
   rows: NodeRow[];
   rowsEdited: boolean;
+  run?: RunState;
 }
 
 /** The state a run starts in: always the welcome screen, offering the saved session if any. */
@@ -88,6 +101,7 @@ export function startSession(
     settings: saved.settings,
     rows: saved.rows,
     rowsEdited: saved.rowsEdited,
+    ...(saved.run ? { run: saved.run } : {}),
   };
   if (saved.screen !== 'welcome') {
     withSaved.resumeOffer = {

@@ -44,11 +44,89 @@ describe('parseCommandLine', () => {
     assert.deepEqual(version, { kind: 'exit', exitCode: 0, stdout: `${packageJson.version}\n` });
   });
 
+  test('run: a step, nodes, and the flags of a headless run', () => {
+    assert.deepEqual(
+      parseCommandLine(
+        [
+          'run',
+          'keys',
+          '--node',
+          'worker3',
+          '--node',
+          'worker1',
+          '--node',
+          'worker3',
+          '--yes',
+          '--password-file',
+          'pw',
+        ],
+        {},
+      ),
+      {
+        kind: 'steps',
+        options: {
+          sessionName: 'default',
+          steps: ['keys'],
+          nodes: ['worker3', 'worker1'],
+          dryRun: false,
+          yes: true,
+          passwordFile: 'pw',
+          fixClonedCards: false,
+          color: true,
+        },
+      },
+    );
+    const all = parseCommandLine(
+      ['run', '--node', 'all', '--dry-run', '--mpi', '--session', 'lab'],
+      {},
+    );
+    assert.equal(all.kind, 'steps');
+    if (all.kind === 'steps') {
+      assert.equal(all.options.nodes, undefined, '--node all is every node');
+      assert.deepEqual(all.options.steps, [
+        'preflight',
+        'static-ip',
+        'hostname',
+        'hosts',
+        'ssh',
+        'reboot',
+        'keys',
+        'fan-in',
+        'fan-out',
+        'known-hosts',
+        'verify',
+        'mpi',
+      ]);
+      assert.equal(all.options.dryRun, true);
+      assert.equal(all.options.sessionName, 'lab');
+    }
+    const plain = parseCommandLine(['run'], { NO_COLOR: '1' });
+    assert.equal(
+      plain.kind === 'steps' && plain.options.steps.includes('harden'),
+      false,
+      'harden only when chosen',
+    );
+    assert.deepEqual(parseCommandLine(['status', '--session', 'lab'], {}), {
+      kind: 'status',
+      sessionName: 'lab',
+    });
+  });
+
   test('usage errors end with 2 and a message on stderr', () => {
     const cases: Array<[string[], RegExp]> = [
       [['--bogus'], /^Unknown option: --bogus\n/],
-      [['--yes', '-x'], /^Unknown options: --yes -x\n/],
-      [['extra'], /takes no arguments, only options \(got: extra\)/],
+      [['--force', '-x'], /^Unknown options: --force -x\n/],
+      [['extra'], /^Unknown command: extra\. The commands are run and status/],
+      [
+        ['run', 'keyz'],
+        /^Unknown step: keyz\. The steps are: preflight, static-ip, .*harden, or all\./,
+      ],
+      [['run', 'keys', 'hosts'], /run takes one step or all \(got: keys hosts\)/],
+      [['run', 'keys', '--mpi'], /--mpi and --harden go with run all/],
+      [['run', '--node', ''], /--node needs a hostname/],
+      [['--node', 'worker3'], /--node only go with: pi-cluster-wizard run/],
+      [['--yes'], /--yes only go with: pi-cluster-wizard run/],
+      [['status', 'now'], /status takes no arguments/],
       [['--session', 'a b'], /--session "a b" is not a usable name/],
       [['--session', '../x'], /is not a usable name/],
       [['--session='], /--session needs a name/],

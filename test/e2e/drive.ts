@@ -1,27 +1,52 @@
-// Helpers for end-to-end tests: run the setup on the lab's master as pi, and the plan for a lab.
-import type { ClusterSettings, NodeRow } from '../../source/plan/plan-cluster.js';
-import { defaultSettings, planCluster } from '../../source/plan/plan-cluster.js';
+// Helpers for end-to-end tests: run the built wizard on the lab's master as pi, as a person does
+// after `ssh pi@master`, and plan a cluster on the lab's loopback subnet.
+import {
+  type ClusterSettings,
+  defaultSettings,
+  type NodeRow,
+  planCluster,
+} from '../../source/plan/plan-cluster.js';
 import type { Lab } from '../lab/lab.js';
 
-const driver = new URL('./drive-setup.ts', import.meta.url).pathname;
-const root = new URL('../..', import.meta.url).pathname;
-const drivePath = '/home/pi/drive.json';
+const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
+const clusterPath = '/home/pi/cluster.json';
 
-/** Runs the driver on the master as pi; with `file`, writes the plan first. Lines: step, node, status. */
-export async function drive(lab: Lab, file?: object) {
+export interface DrivenReport {
+  step: string;
+  node: string;
+  status: string;
+  summary: string;
+  /** The indented lines printed under the report (a dry run's diffs and commands). */
+  details: string[];
+}
+
+/**
+ * Runs `pi-cluster-wizard run …` on the master as pi with the password on standard input. With
+ * `cluster`, writes it to a file and passes --cluster first.
+ */
+export async function drive(lab: Lab, args: string[], cluster?: object) {
   const master = lab.nodes[0]!;
-  if (file) await master.runAsPi(`cat > ${drivePath}`, { input: JSON.stringify(file) });
-  const result = await master.runAsPi(`cd ${root} && node --import tsx ${driver} ${drivePath}`, {
+  if (cluster) await master.runAsPi(`cat > ${clusterPath}`, { input: JSON.stringify(cluster) });
+  const quoted = [...(cluster ? ['--cluster', clusterPath] : []), ...args]
+    .map((arg) => `'${arg}'`)
+    .join(' ');
+  const result = await master.runAsPi(`node ${cli} run ${quoted}`, {
     input: `${lab.password}\n`,
     timeoutMs: 240_000,
   });
-  const reports = result.stdout
-    .split('\n')
-    .filter((line) => line.split('\t').length >= 4)
-    .map((line) => {
-      const [step, node, status, ...summary] = line.split('\t');
-      return { step: step!, node: node!, status: status!, summary: summary.join('\t') };
-    });
+  const reports: DrivenReport[] = [];
+  for (const line of result.stdout.split('\n')) {
+    const match = /^(\S+)\s+(\S+)\s+(ok|changed|FAILED|skipped)\s+(.*)$/.exec(line);
+    if (match) {
+      reports.push({
+        step: match[1]!,
+        node: match[2]!,
+        status: match[3]!.toLowerCase(),
+        summary: match[4]!,
+        details: [],
+      });
+    } else if (line.startsWith('    ')) reports.at(-1)?.details.push(line.trim());
+  }
   return { ...result, reports };
 }
 
@@ -43,17 +68,3 @@ export function labPlan(
   }));
   return { settings, rows };
 }
-
-export const guideSteps = [
-  'preflight',
-  'static-ip',
-  'hostname',
-  'hosts',
-  'ssh',
-  'reboot',
-  'keys',
-  'fan-in',
-  'fan-out',
-  'known-hosts',
-  'verify',
-];

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { type Lab, type NetworkProfile, startLab } from '../lab/lab.js';
-import { drive, guideSteps, labPlan } from './drive.js';
+import { drive, labPlan } from './drive.js';
 
 const networkFile: Record<NetworkProfile, string> = {
   dhcpcd: '/etc/dhcpcd.conf',
@@ -59,13 +59,11 @@ for (const { profile, clonedCards = false, sudo = 'password' } of cases) {
       const { settings, rows } = labPlan(lab, 5);
       const master = lab.nodes[0]!;
       const bootsBefore = master.bootCount;
-      const first = await drive(lab, {
-        settings,
-        rows,
-        steps: guideSteps,
-        fixClonedCards: clonedCards,
-        memory: { rebootPending: [], masterBootIdBeforeReboot: null },
-      });
+      const first = await drive(
+        lab,
+        ['all', '--yes', ...(clonedCards ? ['--fix-cloned-cards'] : [])],
+        { settings, rows },
+      );
       assert.equal(
         first.code,
         null,
@@ -85,7 +83,7 @@ for (const { profile, clonedCards = false, sudo = 'password' } of cases) {
       }
       await master.waitUntilUp({ afterBoot: bootsBefore, timeoutMs: 30_000 });
 
-      const second = await drive(lab);
+      const second = await drive(lab, ['all', '--yes']);
       assert.equal(second.code, 0, second.stdout + second.stderr);
       assert.deepEqual(
         second.reports.filter((report) => report.status === 'failed'),
@@ -153,7 +151,7 @@ for (const { profile, clonedCards = false, sudo = 'password' } of cases) {
       }
 
       const before = await snapshot(lab, profile);
-      const third = await drive(lab);
+      const third = await drive(lab, ['all', '--yes']);
       assert.equal(third.code, 0, third.stdout + third.stderr);
       assert.deepEqual(
         third.reports.filter((report) => report.status !== 'ok'),

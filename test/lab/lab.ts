@@ -113,6 +113,8 @@ export interface Lab {
 }
 
 const scriptsDir = fileURLToPath(new URL('.', import.meta.url));
+/** The checkout under test: nodes must see it (the wizard runs from it), wherever it was cloned. */
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 const rootPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const userPath = '/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games';
 const rebootExitCode = 10;
@@ -413,7 +415,7 @@ class FakePi implements LabNode {
         'bash',
         `${scriptsDir}node-init.sh`,
       ],
-      { PATH: rootPath, LANG: 'C.UTF-8', NODE_ADDRESS: address },
+      { PATH: rootPath, LANG: 'C.UTF-8', NODE_ADDRESS: address, PCW_LAB_PROJECT: projectRoot },
     );
     this.#boot = { spawned };
     void spawned.exited.then(({ code }) => this.#ended(spawned, code));

@@ -10,9 +10,19 @@ set -euo pipefail
 : "${NODE_ADDRESS:?}"
 
 mount -t tmpfs -o mode=0755,nosuid,nodev pcw-lab-run /run
+install -d -m 0755 /run/pcw-lab /run/sshd
+# The checkout under test stays visible when it lives under /tmp or /var/tmp (a CI clone often
+# does): held in the new /run while the fresh /tmp and /var/tmp go on, then moved back in place.
+project=${PCW_LAB_PROJECT:-}
+case "$project" in
+  /tmp/* | /var/tmp/*) install -d /run/pcw-lab/project && mount --bind "$project" /run/pcw-lab/project ;;
+  *) project= ;;
+esac
 mount -t tmpfs -o mode=1777,nosuid,nodev pcw-lab-tmp /tmp
 mount -t tmpfs -o mode=1777,nosuid,nodev pcw-lab-var-tmp /var/tmp
-install -d -m 0755 /run/pcw-lab /run/sshd
+if [ -n "$project" ]; then
+  install -d "$project" && mount --move /run/pcw-lab/project "$project"
+fi
 cat /proc/sys/kernel/random/uuid >/run/pcw-lab/boot_id
 mount --bind /run/pcw-lab/boot_id /proc/sys/kernel/random/boot_id
 echo "$NODE_ADDRESS" >/run/pcw-lab/address

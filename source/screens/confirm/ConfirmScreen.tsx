@@ -65,7 +65,9 @@ export function ConfirmScreen({ store, isActive }: ScreenProps) {
       </Box>
       <Box marginTop={1}>
         <Text color="yellow">
-          This version stops here: running the steps comes in a later version.
+          {dryRun
+            ? 'Start shows the plan of every step on every Pi and changes nothing.'
+            : 'Start asks for the password, then runs the steps in this terminal, a line per Pi and step.'}
         </Text>
       </Box>
       <Box marginTop={1}>

@@ -3,7 +3,6 @@ import { afterEach, describe, test } from 'node:test';
 import { cleanup, render } from 'ink-testing-library';
 import { defaultSettings } from '../../../source/plan/plan-cluster.js';
 import { ConfirmScreen } from '../../../source/screens/confirm/ConfirmScreen.js';
-import { notYetAvailable } from '../../../source/screens/confirm/use-confirm-screen.js';
 import { createAppStore } from '../../../source/store/app-store.js';
 import { keys, press, waitForFrame } from '../frame.js';
 
@@ -27,7 +26,7 @@ describe('ConfirmScreen', () => {
     assert.match(frame, /Pi\s+Becomes\s+Static IP on eth0\s+Reached now at/);
     assert.match(frame, /3\s+worker3\s+192\.168\.0\.103\/24\s+192\.168\.0\.23/);
     assert.match(frame, /gateway 192\.168\.0\.1, DNS 192\.168\.0\.1/);
-    assert.match(frame, /This version stops here/);
+    assert.match(frame, /Start asks for the password, then runs the steps in this terminal/);
   });
 
   test('a long table is summed up, not listed', async () => {
@@ -36,13 +35,12 @@ describe('ConfirmScreen', () => {
     assert.ok(frame.split('\n').length < 24, frame);
   });
 
-  test('Start ends the program honestly: not available, exit code 1', async () => {
+  test('Start ends the screens and asks for the run', async () => {
     const { store, instance } = renderConfirm();
     await waitForFrame(instance, '❯ Start');
     instance.stdin.write(keys.enter);
     await waitForFrame(instance, () => store.getState().outcome !== undefined);
-    assert.deepEqual(store.getState().outcome, { exitCode: 1, message: notYetAvailable });
-    assert.match(notYetAvailable, /not available in this version.*nothing was changed on any Pi/);
+    assert.deepEqual(store.getState().outcome, { exitCode: 0, startRun: true });
   });
 
   test('"Back to the table" and Esc both go back', async () => {

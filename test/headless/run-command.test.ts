@@ -1,0 +1,137 @@
+// `pi-cluster-wizard run` and `status` from the built program: bad input gets a clear message and
+// exit code 2 before anything connects; a node that cannot be reached fails alone (exit 3), on the lab.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { defaultSettings } from '../../source/plan/plan-cluster.js';
+import { drive, labPlan } from '../e2e/drive.js';
+import { type Lab, startLab } from '../lab/lab.js';
+
+const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
+const configDir = mkdtempSync(join(tmpdir(), 'pcw-run-command-'));
+after(() => rmSync(configDir, { recursive: true, force: true }));
+
+function run(args: string[], input = '') {
+  const result = spawnSync('node', [cli, ...args], {
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, PI_CLUSTER_WIZARD_CONFIG_DIR: configDir, NO_COLOR: '1' },
+    timeout: 30_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+// Addresses that nothing answers at; these tests stop before connecting anywhere anyway.
+const loopbackSettings = {
+  ...defaultSettings,
+  nodeCount: 3,
+  subnet: '127.250.0.0/24',
+  firstAddress: '127.250.0.100',
+  gateway: '127.250.0.1',
+  dns: ['127.250.0.1'],
+};
+
+describe('run: bad input stops before anything runs', () => {
+  const cases: Array<[string, string[], object | string | undefined, RegExp]> = [
+    [
+      'no planned cluster',
+      ['run', '--yes', '--session', 'empty'],
+      undefined,
+      /No cluster is planned in this session yet/,
+    ],
+    [
+      'a cluster file that is not JSON',
+      ['run', '--yes', '--session', 'bad'],
+      '{oops',
+      /Cannot read the cluster file .*JSON/,
+    ],
+    [
+      'a cluster file with a bad subnet',
+      ['run', '--yes', '--session', 'bad'],
+      { settings: { ...loopbackSettings, subnet: '127.250.0.0/33' } },
+      /subnet: prefix length \/33 is not usable/,
+    ],
+    [
+      'a cluster file with a hostile hostname',
+      ['run', '--yes', '--session', 'bad'],
+      {
+        settings: loopbackSettings,
+        rows: [
+          {
+            index: 0,
+            interfaceName: 'eth0',
+            address: '127.250.0.100',
+            hostname: '$(reboot)',
+            reachAt: '127.250.0.100',
+          },
+        ],
+      },
+      /Pi 0: hostname "\$\(reboot\)" is not a valid hostname/,
+    ],
+    [
+      'an unknown node',
+      ['run', 'keys', '--yes', '--node', 'worker9', '--session', 'good'],
+      { settings: loopbackSettings },
+      /No node called worker9 in this cluster\. The nodes are: master, worker1, worker2\./,
+    ],
+    [
+      'changes without --yes and without a terminal',
+      ['run', '--session', 'good'],
+      { settings: loopbackSettings },
+      /run changes the Pis: add --yes/,
+    ],
+  ];
+  for (const [name, args, cluster, message] of cases) {
+    test(name, () => {
+      const withFile = [...args];
+      if (cluster !== undefined) {
+        const path = join(configDir, `${name.replaceAll(' ', '-')}.json`);
+        writeFileSync(path, typeof cluster === 'string' ? cluster : JSON.stringify(cluster));
+        withFile.push('--cluster', path);
+      }
+      const result = run(withFile);
+      assert.equal(result.code, 2, result.stdout + result.stderr);
+      assert.match(result.stderr, message);
+      assert.equal(result.stdout, '', 'nothing ran');
+    });
+  }
+
+  test('status prints the saved table without connecting', () => {
+    const result = run(['status', '--session', 'good']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^Pi\s+hostname\s+static IP\s+reach it now at$/m);
+    assert.match(result.stdout, /^2\s+worker2\s+127\.250\.0\.102\s+127\.250\.0\.102$/m);
+    assert.match(result.stdout, /No step has run yet/);
+    const saved = readFileSync(join(configDir, 'session-good.json'), 'utf8');
+    assert.doesNotMatch(saved, /password/i);
+  });
+});
+
+describe('run on the lab: one node that cannot be reached', { timeout: 300_000 }, () => {
+  let lab: Lab;
+  after(() => lab?.stop());
+
+  test('fails alone, in words, with exit code 3; the others finish', async () => {
+    lab = await startLab({ nodes: 3, rebootDelayMs: 300 });
+    const { settings, rows } = labPlan(lab, 3);
+    const unreachable = rows.map((row) =>
+      row.hostname === 'worker2' ? { ...row, reachAt: lab.staticAddress(250) } : row,
+    );
+    const result = await drive(lab, ['preflight', '--yes'], { settings, rows: unreachable });
+    assert.equal(result.code, 3, result.stdout + result.stderr);
+    const worker2 = result.reports.find((report) => report.node === 'worker2');
+    assert.equal(worker2?.status, 'failed');
+    assert.match(worker2?.summary ?? '', /worker2.*refused/i);
+    assert.deepEqual(
+      result.reports.filter((report) => report.node !== 'worker2').map((report) => report.status),
+      ['ok', 'ok'],
+    );
+    assert.match(result.stdout, /1 node failed: worker2\. The others finished\. Command log: /);
+    assert.match(result.stdout, /retry\s+attempt 2 of 4/);
+    const status = await lab.nodes[0]!.runAsPi(`node ${cli} status`);
+    assert.match(status.stdout, /worker2\s+127\.\S+\s+127\.\S+\s+failed/);
+  });
+});

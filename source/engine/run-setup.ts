@@ -473,11 +473,9 @@ export async function runNodeStep(
       }
     }
     await step.verify?.(work);
-    const done =
-      work.changes.length === 0
-        ? 'already as it should be'
-        : work.changes.map(describeChange).join('; ');
-    const summary = `${name}: ${[done, ...work.notes].join('; ')}`;
+    const done = work.changes.map(describeChange);
+    const said = [...done, ...work.notes];
+    const summary = `${name}: ${said.length > 0 ? said.join('; ') : 'already as it should be'}`;
     return { status: work.changes.length === 0 ? 'ok' : 'changed', summary, changes: work.changes };
   } catch (error) {
     if (error instanceof StepFailure) {

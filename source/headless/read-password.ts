@@ -45,10 +45,13 @@ export function promptLine(
     let typed = '';
     stderr.write(question);
     stdin.setRawMode(true);
+    // After the Ink screens, stdin is unref'd: without this the process would end at the prompt.
+    stdin.ref();
     stdin.resume();
     const finish = (result: string | 'interrupted') => {
       stdin.setRawMode(false);
       stdin.pause();
+      stdin.unref();
       stdin.off('data', onData);
       stderr.write('\n');
       resolve(result);

@@ -33,7 +33,8 @@ function runPiped(args: string[], env: Record<string, string> = {}) {
 
 function wizardIn(terminalConfigDir: string, args = '', env = '') {
   return new Terminal(
-    `env PI_CLUSTER_WIZARD_CONFIG_DIR=${terminalConfigDir} TERM=xterm-256color ${env} ${process.execPath} ${cli} ${args}`,
+    // Without CI: Ink draws only the last frame when it believes it runs in CI (CI=true there).
+    `env -u CI PI_CLUSTER_WIZARD_CONFIG_DIR=${terminalConfigDir} TERM=xterm-256color ${env} ${process.execPath} ${cli} ${args}`,
   );
 }
 

@@ -29,7 +29,7 @@ export function WelcomeScreen({ store, isActive }: ScreenProps) {
       ))}
       <Text dimColor>
         {' '}
-        (This version plans and checks the table; running the steps comes later.)
+        (Every change keeps a backup; --dry-run shows the plan first and changes nothing.)
       </Text>
       <Box marginTop={1} flexDirection="column">
         <Text bold>Before you start:</Text>

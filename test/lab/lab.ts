@@ -54,6 +54,7 @@ import {
   type KeyfileProfile,
   type NetworkProfile,
 } from './network-config.js';
+import { runProcess } from './run-process.js';
 
 export type { NetworkProfile } from './network-config.js';
 
@@ -512,34 +513,7 @@ class FakePi implements LabNode {
       ...['env', '-i', ...assignments],
       ...['bash', '-c', 'cd "$HOME" || exit 1; exec bash -c "$1"', 'bash', command],
     ];
-    return new Promise((resolve, reject) => {
-      const child = spawn('nsenter', args, { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        stdout += chunk;
-      });
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        stderr += chunk;
-      });
-      child.stdin.on('error', () => {});
-      child.stdin.end(options.input ?? '');
-      const timer = setTimeout(() => {
-        if (child.pid !== undefined) {
-          try {
-            process.kill(-child.pid, 'SIGKILL');
-          } catch {}
-        }
-      }, options.timeoutMs ?? 30_000);
-      child.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      child.once('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
+    return runProcess('nsenter', args, options);
   }
 
   async bootId(): Promise<string> {

@@ -1,9 +1,9 @@
 // The real OpenSSH client against lab nodes, logging in with a password (through SSH_ASKPASS) as a
 // person does, plus host key fingerprints as ssh-keyscan and ssh-keygen report them.
 
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RunResult } from './lab.js';
+import { runProcess } from './run-process.js';
 
 const askpass = fileURLToPath(new URL('./askpass.sh', import.meta.url));
 
@@ -11,48 +11,6 @@ export interface SshTarget {
   address: string;
   user: string;
   password: string;
-}
-
-interface ProcessOptions {
-  input?: string;
-  timeoutMs?: number;
-  env?: Record<string, string>;
-}
-
-function runProcess(command: string, args: string[], options: ProcessOptions): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    // detached: no controlling terminal, so ssh asks SSH_ASKPASS instead of a terminal.
-    const child = spawn(command, args, {
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(options.input ?? '');
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {}
-      }
-    }, options.timeoutMs ?? 30_000);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
 
 /** Runs `command` on the target with `ssh user@address`, password authentication only. */

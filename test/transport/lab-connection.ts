@@ -1,6 +1,5 @@
 /** Connecting the transport to fake Pi lab nodes in tests, with a private ~/.ssh and command log. */
 
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import {
   type SshNodeConnection,
 } from '../../source/transport/ssh-connection.js';
 import type { Lab, LabNode } from '../lab/lab.js';
+import { runProcess } from '../lab/run-process.js';
 
 /** A master's home for one test file: known_hosts, identities and the command log live here. */
 export interface TestMaster {
@@ -96,31 +96,12 @@ export function strictSsh(options: {
     '--',
     options.command,
   ];
-  return new Promise((resolve, reject) => {
-    // detached: no controlling terminal, so ssh asks SSH_ASKPASS for the password.
-    const child = spawn('ssh', args, {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        SSH_ASKPASS: askpass,
-        SSH_ASKPASS_REQUIRE: 'force',
-        PCW_LAB_SSH_PASSWORD: options.password,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+  return runProcess('ssh', args, {
+    timeoutMs: 20_000,
+    env: {
+      SSH_ASKPASS: askpass,
+      SSH_ASKPASS_REQUIRE: 'force',
+      PCW_LAB_SSH_PASSWORD: options.password,
+    },
   });
 }

@@ -51,6 +51,8 @@ export interface SetupOptions {
   nodes?: readonly string[];
   dryRun?: boolean;
   fixClonedCards?: boolean;
+  /** Asked when preflight finds cloned cards and fixClonedCards is off; true gives them new identities. */
+  askFixClonedCards?: (groups: string[][]) => Promise<boolean>;
   /** The login password, in memory only; used for SSH and sudo. */
   password?: string;
   memory: SetupMemory;
@@ -288,6 +290,9 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
       groups.flatMap((group) => [...group].sort((a, b) => order(a) - order(b)).slice(1)),
     );
     const described = groups.map((group) => group.join(' + ')).join('; ');
+    if (!cluster.fixClonedCards && !cluster.dryRun && options.askFixClonedCards) {
+      cluster.fixClonedCards = await options.askFixClonedCards(groups);
+    }
     if (!cluster.fixClonedCards) {
       for (const name of toRenew) {
         report(
@@ -452,15 +457,12 @@ export async function runNodeStep(
     await step.run(work);
     if (work.checkOnly) {
       const count = work.changes.length;
-      const plan =
-        count === 0
-          ? 'already as it should be'
-          : `would make ${count} change${count === 1 ? '' : 's'}`;
-      return {
-        status: count === 0 ? 'ok' : 'changed',
-        summary: `${name}: ${[plan, ...work.notes].join('; ')}`,
-        changes: work.changes,
-      };
+      const said = [
+        ...(count === 0 ? [] : [`would make ${count} change${count === 1 ? '' : 's'}`]),
+        ...work.notes,
+      ];
+      const summary = `${name}: ${said.length > 0 ? said.join('; ') : 'already as it should be'}`;
+      return { status: count === 0 ? 'ok' : 'changed', summary, changes: work.changes };
     }
     if (work.changes.length > 0) {
       const recheck = new StepWork(work.connection, work.row, work.cluster, true);

@@ -48,18 +48,22 @@ export function promptLine(
     // After the Ink screens, stdin is unref'd: without this the process would end at the prompt.
     stdin.ref();
     stdin.resume();
-    const finish = (result: string | 'interrupted') => {
+    const finish = (result: string | 'interrupted', rest: string) => {
       stdin.setRawMode(false);
       stdin.pause();
       stdin.unref();
       stdin.off('data', onData);
+      // Keys typed ahead (a pasted answer to the next question) stay for the next reader.
+      if (rest !== '') stdin.unshift(Buffer.from(rest, 'utf8'));
       stderr.write('\n');
       resolve(result);
     };
     const onData = (data: Buffer) => {
-      for (const char of data.toString('utf8')) {
-        if (char === '\u0003') return finish('interrupted');
-        if (char === '\r' || char === '\n') return finish(typed);
+      const chars = [...data.toString('utf8')];
+      for (const [position, char] of chars.entries()) {
+        const rest = chars.slice(position + 1).join('');
+        if (char === '\u0003') return finish('interrupted', rest);
+        if (char === '\r' || char === '\n') return finish(typed, rest);
         if (char === '\u007f' || char === '\b') typed = typed.slice(0, -1);
         else if (char >= ' ') {
           typed += char;

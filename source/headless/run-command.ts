@@ -151,6 +151,17 @@ export async function runStepsCommand(
       ...(options.nodes ? { nodes: options.nodes } : {}),
       dryRun: options.dryRun,
       fixClonedCards: options.fixClonedCards,
+      ...(interactive
+        ? {
+            askFixClonedCards: async (groups: string[][]) => {
+              const answer = await ask(
+                io,
+                `These Pis were cloned from one SD card (same SSH host key or machine-id): ${groups.map((group) => group.join(' + ')).join('; ')}.\nGive every one but the first new SSH host keys and a new machine-id? [y/N] `,
+              );
+              return answer !== 'interrupted' && /^y(es)?$/i.test(answer);
+            },
+          }
+        : {}),
       ...(password === undefined ? {} : { password }),
       out: io.stdout as never,
       signal: controller.signal,

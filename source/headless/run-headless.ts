@@ -24,6 +24,8 @@ export interface HeadlessRunOptions {
   nodes?: readonly string[];
   dryRun: boolean;
   fixClonedCards: boolean;
+  /** Asked (at a terminal) when cloned cards are found and fixClonedCards is off. */
+  askFixClonedCards?: (groups: string[][]) => Promise<boolean>;
   password?: string;
   out: Writable;
   signal?: AbortSignal;
@@ -118,6 +120,7 @@ export async function runHeadless(options: HeadlessRunOptions): Promise<number> 
     ...(options.nodes ? { nodes: options.nodes } : {}),
     dryRun: options.dryRun,
     fixClonedCards: options.fixClonedCards,
+    ...(options.askFixClonedCards ? { askFixClonedCards: options.askFixClonedCards } : {}),
     ...(options.password === undefined ? {} : { password: options.password }),
     memory: journal.memory,
     commandLog: log,

@@ -135,3 +135,40 @@ describe('run on the lab: one node that cannot be reached', { timeout: 300_000 }
     assert.match(status.stdout, /worker2\s+127\.\S+\s+127\.\S+\s+failed/);
   });
 });
+
+describe('run at a terminal on cloned cards', { timeout: 300_000 }, () => {
+  let lab: Lab;
+  after(() => lab?.stop());
+
+  test('asks before giving cloned Pis new identities, with the password typed at a hidden prompt', async () => {
+    lab = await startLab({ nodes: 3, clonedCards: true, rebootDelayMs: 300 });
+    const { settings, rows } = labPlan(lab, 3);
+    const master = lab.nodes[0]!;
+    await master.runAsPi('cat > cluster.json', { input: JSON.stringify({ settings, rows }) });
+    // script(1) gives the wizard a pseudo-terminal; the answers are typed ahead, as a paste would.
+    const result = await master.runAsPi(
+      `script -qefc "node ${cli} run preflight --yes --cluster cluster.json" /dev/null`,
+      { input: `${lab.password}\ry\r`, timeoutMs: 120_000 },
+    );
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(
+      result.stdout,
+      /Password of pi on the Pis \(for SSH and sudo; not shown, not saved/,
+    );
+    // The terminal itself echoes what was typed before the wizard started; the wizard never does.
+    const afterPrompt = result.stdout.slice(result.stdout.indexOf('Password of pi'));
+    assert.doesNotMatch(afterPrompt, new RegExp(lab.password), 'the password is not echoed');
+    assert.match(
+      result.stdout,
+      /These Pis were cloned from one SD card .*: master \+ worker1 \+ worker2\./,
+    );
+    assert.match(
+      result.stdout,
+      /preflight\s+worker1\s+changed\s+worker1: new SSH host keys \(this card was cloned\); new machine-id/,
+    );
+    const keys = await Promise.all(
+      lab.nodes.map((node) => node.readFile('/etc/ssh/ssh_host_ed25519_key.pub')),
+    );
+    assert.equal(new Set(keys).size, 3);
+  });
+});

@@ -124,3 +124,59 @@ describe('dry run and partly done nodes', { timeout: 600_000 }, () => {
     assert.equal(await listing(lab), before);
   });
 });
+
+describe('plans of the SSH and key steps', { timeout: 600_000 }, () => {
+  let lab: Lab;
+  after(() => lab?.stop());
+
+  test('ssh, fan-in, fan-out, known-hosts and harden each show what they would change', async () => {
+    lab = await startLab({ nodes: 3, sudo: 'nopasswd', rebootDelayMs: 300 });
+    const { settings, rows } = labPlan(lab, 3);
+    const [, worker1] = lab.nodes;
+    await worker1!.runAsRoot('systemctl disable ssh');
+    const details = (result: Awaited<ReturnType<typeof drive>>, node: string) =>
+      result.reports.find((report) => report.node === node)?.details.join('\n') ?? '';
+
+    const ssh = await drive(lab, ['ssh', '--dry-run'], { settings, rows });
+    assert.equal(ssh.code, 0, ssh.stdout + ssh.stderr);
+    assert.match(details(ssh, 'worker1'), /^would run as root: systemctl enable ssh$/m);
+    assert.equal(details(ssh, 'worker2'), '', 'worker2 has ssh enabled already');
+
+    const keys = await drive(lab, ['keys', '--yes']);
+    assert.equal(keys.code, 0, keys.stdout + keys.stderr);
+    const fanIn = await drive(lab, ['fan-in', '--dry-run']);
+    assert.match(details(fanIn, 'master'), /^would write \/home\/pi\/\.ssh\/authorized_keys/m);
+    for (const name of ['master', 'worker1', 'worker2']) {
+      assert.match(details(fanIn, 'master'), new RegExp(`^\\+ssh-ed25519 \\S+ pi@${name}$`, 'm'));
+    }
+    const fanOut = await drive(lab, ['fan-out', '--dry-run']);
+    assert.match(
+      details(fanOut, 'worker2'),
+      /^\+ssh-ed25519 \S+ pi@worker1$/m,
+      'the merged file, computed in check mode',
+    );
+    const knownHosts = await drive(lab, ['known-hosts', '--dry-run']);
+    assert.match(details(knownHosts, 'worker1'), /^\+# BEGIN pi-cluster-wizard cluster$/m);
+    assert.match(
+      details(knownHosts, 'worker1'),
+      new RegExp(`^\\+worker2,${rows[2]!.address.replaceAll('.', '\\.')} ssh-ed25519 `, 'm'),
+    );
+    const harden = await drive(lab, ['harden', '--dry-run']);
+    const hardenReports = harden.reports.filter((report) => report.step === 'harden');
+    assert.equal(hardenReports.length, 3);
+    for (const report of hardenReports) {
+      assert.equal(report.status, 'failed');
+      assert.match(report.summary, /password logins stay on because verify has not passed/);
+    }
+    // The verify it depends on says why: the names do not resolve before the hosts step.
+    assert.match(
+      harden.stdout,
+      /verify\s+master\s+FAILED\s+master: cannot log in without a password to worker1/,
+    );
+    assert.equal(
+      await worker1!.readFile('/home/pi/.ssh/authorized_keys').catch(() => 'none'),
+      'none',
+      'dry runs wrote nothing',
+    );
+  });
+});

@@ -19,7 +19,7 @@ import { formatTransportError, isTransportError } from '../transport/errors.js';
 import { defaultKnownHostsPath, type HostKeyEvent } from '../transport/host-keys.js';
 import { LocalNodeConnection } from '../transport/local-connection.js';
 import type { NodeConnection } from '../transport/node-connection.js';
-import { rebootAndReconnect } from '../transport/reboot.js';
+import { readBootId, rebootAndReconnect } from '../transport/reboot.js';
 import { connectOverSsh, SshNodeConnection } from '../transport/ssh-connection.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { type NodeRunEvent, runOnNodes } from './run-on-nodes.js';
@@ -194,7 +194,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
   try {
     // The master's own reboot interrupts a run by design; on resume, a new boot id proves it.
     if (memory.masterBootIdBeforeReboot !== null) {
-      const bootId = (await readLocalBootId()).trim();
+      const bootId = await readBootId(await connect(master, false));
       if (bootId !== memory.masterBootIdBeforeReboot) {
         cluster.rebootPending.delete(master.hostname);
         memory.masterBootIdBeforeReboot = null;
@@ -427,7 +427,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
       return false;
     }
     const connection = await connect(master, false);
-    memory.masterBootIdBeforeReboot = (await readLocalBootId()).trim();
+    memory.masterBootIdBeforeReboot = await readBootId(connection);
     saveMemory();
     emit({ type: 'master-rebooting', address: master.address, hostname: master.hostname });
     await Promise.all(
@@ -441,11 +441,6 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
 }
 
 const rebootDescription = { id: 'reboot', title: 'Reboot' } as const;
-
-async function readLocalBootId(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  return readFile('/proc/sys/kernel/random/boot_id', 'utf8');
-}
 
 /** Runs one step on one node: plan (check), apply, then verify that a second check finds nothing. */
 export async function runNodeStep(

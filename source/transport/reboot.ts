@@ -4,6 +4,7 @@
  */
 
 import { didNotComeBack, isTransportError, TransportError } from './errors.js';
+import type { NodeConnection } from './node-connection.js';
 import {
   connectOverSsh,
   type SshConnectOptions,
@@ -35,7 +36,7 @@ export interface RebootOptions {
 }
 
 export async function readBootId(
-  connection: SshNodeConnection,
+  connection: NodeConnection,
   signal?: AbortSignal,
 ): Promise<string> {
   const result = await connection.run(['cat', '--', BOOT_ID_PATH], {

@@ -186,7 +186,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
           step.id,
           outcome.node,
           'failed',
-          describeFailure(step, outcome.error, options.commandLog),
+          describeFailure(step.id, outcome.error, options.commandLog),
         );
     }
   };
@@ -391,7 +391,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
             'reboot',
             outcome.node,
             'failed',
-            describeFailure(rebootDescription, outcome.error, options.commandLog),
+            describeFailure('reboot', outcome.error, options.commandLog),
           );
       }
     }
@@ -439,8 +439,6 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     return true;
   }
 }
-
-const rebootDescription = { id: 'reboot', title: 'Reboot' } as const;
 
 /** Runs one step on one node: plan (check), apply, then verify that a second check finds nothing. */
 export async function runNodeStep(
@@ -490,13 +488,9 @@ export function describeChange(change: PlannedChange): string {
   return change.kind === 'file' ? `wrote ${change.change.path}` : change.description;
 }
 
-function describeFailure(
-  step: { id: string; title: string },
-  error: unknown,
-  log: CommandLog | undefined,
-): string {
+function describeFailure(step: StepId, error: unknown, log: CommandLog | undefined): string {
   const text = isTransportError(error)
     ? formatTransportError(error)
     : String((error as Error)?.message ?? error);
-  return `${step.id}: ${text}${log ? ` (command log: ${log.path})` : ''}`;
+  return `${step}: ${text}${log ? ` (command log: ${log.path})` : ''}`;
 }

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { parseSubnet } from '../plan/ipv4.js';
 import type { ClusterSettings, NodeRow } from '../plan/plan-cluster.js';
+import { managedBlockBoundary } from '../transport/managed-block.js';
 
 export type NetworkStack = 'dhcpcd' | 'networkmanager' | 'ifupdown';
 
@@ -107,6 +108,7 @@ export function ifupdownStanzaRange(
   let end = start + 1;
   while (end < lines.length) {
     const line = lines[end]!;
+    // Any tool's `# BEGIN …` block (the wizard's or, say, Ansible's) ends the stanza.
     if (stanzaKeyword.test(line) || /^\s*#\s*BEGIN /.test(line)) break;
     end += 1;
   }
@@ -157,8 +159,8 @@ function activeLinesOutsideBlocks(
   const result: Array<{ number: number; line: string }> = [];
   let inBlock = false;
   text.split('\n').forEach((line, index) => {
-    if (/^# BEGIN pi-cluster-wizard /.test(line)) inBlock = true;
-    else if (/^# END pi-cluster-wizard /.test(line)) inBlock = false;
+    const boundary = managedBlockBoundary(line);
+    if (boundary) inBlock = boundary === 'begin';
     else if ((!inBlock || options.includeBlocks) && !/^\s*(#.*)?$/.test(line)) {
       result.push({ number: index + 1, line });
     }

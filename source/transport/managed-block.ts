@@ -10,6 +10,13 @@ export interface ManagedBlockMarkers {
   end: string;
 }
 
+/** Whether a line opens or closes any of the wizard's blocks, whatever its id. */
+export function managedBlockBoundary(line: string): 'begin' | 'end' | undefined {
+  if (line.startsWith('# BEGIN pi-cluster-wizard ')) return 'begin';
+  if (line.startsWith('# END pi-cluster-wizard ')) return 'end';
+  return undefined;
+}
+
 export function managedBlockMarkers(id: string): ManagedBlockMarkers {
   if (!VALID_ID.test(id)) {
     throw new Error(

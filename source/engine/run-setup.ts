@@ -3,6 +3,7 @@
 // whichever view is watching (Ink screens or plain lines) and never imports either.
 import type { ClusterSettings, NodeRow } from '../plan/plan-cluster.js';
 import { type NodeStepId, stepsById } from '../steps/all-steps.js';
+import { parsePublicKey } from '../steps/authorized-keys.js';
 import { findClonedCards } from '../steps/node-facts.js';
 import { preflightStep, regenerateIdentityStep } from '../steps/preflight.js';
 import {
@@ -17,6 +18,7 @@ import {
 import type { CommandLog } from '../transport/command-log.js';
 import { formatTransportError, isTransportError } from '../transport/errors.js';
 import { defaultKnownHostsPath, type HostKeyEvent } from '../transport/host-keys.js';
+import { sshFingerprint } from '../transport/known-hosts.js';
 import { LocalNodeConnection } from '../transport/local-connection.js';
 import type { NodeConnection } from '../transport/node-connection.js';
 import { readBootId, rebootAndReconnect } from '../transport/reboot.js';
@@ -40,7 +42,26 @@ export type SetupEvent =
   | { type: 'reach-changed'; node: string; address: string }
   | { type: 'memory'; memory: SetupMemory }
   | { type: 'master-rebooting'; address: string; hostname: string }
-  | { type: 'step-finished'; step: StepId };
+  | { type: 'step-finished'; step: StepId }
+  /** A node's public key is known (generated or read): it travels into the master's authorized_keys. */
+  | { type: 'public-key'; node: string; fingerprint: string; comment: string }
+  /** One row of the N×N login matrix: which nodes this one logs into by name without a password. */
+  | { type: 'logins'; node: string; logins: LoginResult[] };
+
+export interface LoginResult {
+  to: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** What the person chose for a node that failed a step (after its retries). */
+export type FailureChoice = 'retry' | 'skip' | 'stop';
+
+export interface NodeFailure {
+  step: StepId;
+  node: string;
+  summary: string;
+}
 
 export interface SetupOptions {
   settings: ClusterSettings;
@@ -62,6 +83,12 @@ export interface SetupOptions {
   retry?: RetryPolicy;
   rebootTimeoutMs?: number;
   onEvent?: (event: SetupEvent) => void;
+  /**
+   * Asked as soon as a node fails a step, while the other nodes go on: retry it, skip it for the
+   * rest of the run, or stop the run once work in flight is done. Without it a failed node is
+   * skipped (headless runs).
+   */
+  decideOnFailure?: (failure: NodeFailure) => Promise<FailureChoice>;
   signal?: AbortSignal;
 }
 
@@ -69,6 +96,8 @@ export interface SetupResult {
   reports: StepReport[];
   /** True when the run stopped because the master is rebooting itself. */
   masterRebooting: boolean;
+  /** True when the person chose to stop the run at a failed node. */
+  stopped: boolean;
   loginMatrix: ClusterContext['loginMatrix'];
 }
 
@@ -106,6 +135,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
   };
   const reports: StepReport[] = [];
   const failedNodes = new Set<string>();
+  let stopped = false;
   const connections = new Map<string, NodeConnection>();
   const master = rows[0]!;
 
@@ -151,44 +181,99 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     return each;
   };
 
-  /** Runs one step on the given rows; `checkOnly` when it only gathers data or plans. */
+  /** A node's retried step supersedes its failure: the run's outcome counts the last result. */
+  const forgetFailure = (step: StepId, node: string) => {
+    const index = reports.findLastIndex(
+      (each) => each.step === step && each.node === node && each.status === 'failed',
+    );
+    if (index >= 0) reports.splice(index, 1);
+    failedNodes.delete(node);
+  };
+
+  /** What later screens draw from a node's finished step: its public key, its row of logins. */
+  const emitStepData = (step: StepId, node: string) => {
+    if (step === 'keys') {
+      const key = cluster.publicKeys.get(node);
+      const parsed = key === undefined ? undefined : parsePublicKey(key);
+      if (parsed)
+        emit({
+          type: 'public-key',
+          node,
+          fingerprint: sshFingerprint(Buffer.from(parsed.blob, 'base64')),
+          comment: parsed.comment,
+        });
+    } else if (step === 'verify') {
+      const logins = cluster.loginMatrix.get(node);
+      if (logins)
+        emit({
+          type: 'logins',
+          node,
+          logins: [...logins].map(([to, each]) => ({ to, ok: each.ok, detail: each.detail })),
+        });
+    }
+  };
+
+  /**
+   * Runs one step on the given rows; `checkOnly` when it only gathers data or plans, `quiet` when
+   * the step was not chosen and only its failures are worth a report. Each node's report is
+   * emitted the moment it finishes; a failed node's choice (retry, skip, stop) is asked at once.
+   */
   const runStep = async (
     step: NodeStep,
     targets: NodeRow[],
     checkOnly: boolean,
     quiet: boolean,
-  ) => {
-    const outcomes = await runOnNodes(
+  ): Promise<void> => {
+    const choices = new Map<string, Promise<FailureChoice>>();
+    const finished = (
+      node: string,
+      status: StepReport['status'],
+      summary: string,
+      changes: PlannedChange[] = [],
+    ) => {
+      if (quiet && status !== 'failed') return;
+      report(step.id, node, status, summary, changes);
+      if (status === 'failed' && options.decideOnFailure && !options.signal?.aborted && !stopped)
+        choices.set(node, options.decideOnFailure({ step: step.id, node, summary }));
+    };
+    await runOnNodes(
       targets.map((row) => ({ name: row.hostname, row })),
       async ({ row }, attempt) => {
         const connection = await connect(row, attempt.attempt > 1);
-        return runNodeStep(step, new StepWork(connection, row, cluster, checkOnly));
+        const value = await runNodeStep(step, new StepWork(connection, row, cluster, checkOnly));
+        emitStepData(step.id, row.hostname);
+        finished(row.hostname, value.status, value.summary, value.changes);
+        return value;
       },
       {
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
         ...(options.retry ? { retry: options.retry } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
-        onEvent: (event) => !quiet && emit({ type: 'node-progress', step: step.id, event }),
+        onEvent: (event) => {
+          if (!quiet) emit({ type: 'node-progress', step: step.id, event });
+          if (event.type === 'failed')
+            finished(
+              event.node,
+              'failed',
+              describeFailure(step.id, event.error, options.commandLog),
+            );
+        },
       },
     );
-    for (const outcome of outcomes) {
-      if (quiet && outcome.ok && outcome.value.status !== 'failed') continue;
-      if (outcome.ok)
-        report(
-          step.id,
-          outcome.node,
-          outcome.value.status,
-          outcome.value.summary,
-          outcome.value.changes,
+    await Promise.all(
+      [...choices].map(async ([node, choice]) => {
+        const chosen = await choice;
+        if (chosen === 'stop') stopped = true;
+        if (chosen !== 'retry' || stopped || options.signal?.aborted) return;
+        forgetFailure(step.id, node);
+        await runStep(
+          step,
+          targets.filter((row) => row.hostname === node),
+          checkOnly,
+          quiet,
         );
-      else
-        report(
-          step.id,
-          outcome.node,
-          'failed',
-          describeFailure(step.id, outcome.error, options.commandLog),
-        );
-    }
+      }),
+    );
   };
 
   try {
@@ -216,7 +301,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
 
     for (const id of options.steps) {
       if (id === 'preflight') continue;
-      if (options.signal?.aborted) break;
+      if (options.signal?.aborted || stopped) break;
       for (const need of needs[id] ?? []) {
         if (!options.steps.includes(need)) {
           const step = stepsById[need];
@@ -230,7 +315,8 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
       }
       if (id === 'reboot') {
         const stopped = await rebootStep();
-        if (stopped) return { reports, masterRebooting: true, loginMatrix: cluster.loginMatrix };
+        if (stopped)
+          return { reports, masterRebooting: true, stopped, loginMatrix: cluster.loginMatrix };
         continue;
       }
       const step = stepsById[id as NodeStepId];
@@ -274,7 +360,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
       saveMemory();
       emit({ type: 'step-finished', step: id });
     }
-    return { reports, masterRebooting: false, loginMatrix: cluster.loginMatrix };
+    return { reports, masterRebooting: false, stopped, loginMatrix: cluster.loginMatrix };
   } finally {
     await Promise.all(
       [...connections.values()].map((connection) => connection.close().catch(() => {})),

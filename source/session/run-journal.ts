@@ -1,7 +1,7 @@
 // The saved session as the run's journal: every result, every reached address and the engine's
 // memory are written as they happen, so a run cut off anywhere (the master's own reboot included)
 // resumes from the file.
-import type { RunJournal } from '../headless/run-headless.js';
+import type { RunJournal } from '../engine/journaled-run.js';
 import { countEditedRows } from '../store/app-state.js';
 import type { SavedSession } from './saved-session.js';
 import type { SessionFile } from './session-file.js';

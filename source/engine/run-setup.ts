@@ -135,6 +135,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
   };
   const reports: StepReport[] = [];
   const failedNodes = new Set<string>();
+  cluster.failedNodes = failedNodes;
   let stopped = false;
   const connections = new Map<string, NodeConnection>();
   const master = rows[0]!;

@@ -26,6 +26,18 @@ async function ensureSshDirectory(work: StepWork): Promise<void> {
   }
 }
 
+/** A node that failed earlier in this run: steps that read every node go on without it. */
+function failedEarlier(work: StepWork, hostname: string): boolean {
+  return work.cluster.failedNodes?.has(hostname) ?? false;
+}
+
+function noteLeftOut(work: StepWork, rows: readonly NodeRow[], what: string): void {
+  if (rows.length === 0) return;
+  const names = rows.map((row) => row.hostname).join(', ');
+  const whose = rows.length === 1 ? 'its' : 'their';
+  work.note(`without ${names} for now: ${whose} ${what} once the run is repeated after the fix`);
+}
+
 export const keysStep: NodeStep = {
   id: 'keys',
   title: 'Generate an ed25519 key pair',
@@ -80,12 +92,14 @@ export const fanInStep: NodeStep = {
   appliesTo: (row) => row.index === 0,
   async run(work) {
     const missing = work.cluster.rows.filter((row) => !work.cluster.publicKeys.has(row.hostname));
-    if (missing.length > 0 && !work.checkOnly) {
+    const blocking = missing.filter((row) => !failedEarlier(work, row.hostname));
+    if (blocking.length > 0 && !work.checkOnly) {
       throw new StepFailure(
-        `master: no public key known yet for ${missing.map((row) => row.hostname).join(', ')}`,
-        `run the keys step for them first: pi-cluster-wizard run keys --node ${missing[0]!.hostname}`,
+        `master: no public key known yet for ${blocking.map((row) => row.hostname).join(', ')}`,
+        `run the keys step for them first: pi-cluster-wizard run keys --node ${blocking[0]!.hostname}`,
       );
     }
+    noteLeftOut(work, missing, 'keys are added');
     await ensureSshDirectory(work);
     const path = `${sshDirectory(work)}/authorized_keys`;
     const existing = (await work.connection.readFile(path)) ?? '';
@@ -140,12 +154,14 @@ export const knownHostsStep: NodeStep = {
     const missing = work.cluster.rows.filter(
       (row) => !work.cluster.facts.get(row.hostname)?.hostKeys.length,
     );
-    if (missing.length > 0) {
+    const blocking = missing.filter((row) => !failedEarlier(work, row.hostname));
+    if (blocking.length > 0) {
       throw new StepFailure(
-        `${work.row.hostname}: the host keys of ${missing.map((row) => row.hostname).join(', ')} are not known`,
+        `${work.row.hostname}: the host keys of ${blocking.map((row) => row.hostname).join(', ')} are not known`,
         'run the preflight step for every node first: pi-cluster-wizard run preflight',
       );
     }
+    noteLeftOut(work, missing, 'host keys are added');
     await ensureSshDirectory(work);
     await work.block(
       `${sshDirectory(work)}/known_hosts`,
@@ -169,8 +185,18 @@ export const verifyStep: NodeStep = {
   title: 'Every node logs into every other by name',
   section: 'Verify',
   async run(work) {
+    // A node that failed cannot answer by name, nor can one left unrebooted because of a failure
+    // (the master waits for every worker).
+    const unready = work.cluster.rows.filter(
+      (row) =>
+        row.index !== work.row.index &&
+        (failedEarlier(work, row.hostname) ||
+          ((work.cluster.failedNodes?.size ?? 0) > 0 &&
+            work.cluster.rebootPending.has(row.hostname))),
+    );
+    noteLeftOut(work, unready, 'logins are checked');
     const others = work.cluster.rows
-      .filter((row) => row.index !== work.row.index)
+      .filter((row) => row.index !== work.row.index && !unready.includes(row))
       .map((row) => row.hostname);
     const row = new Map<string, { ok: boolean; detail: string }>();
     work.cluster.loginMatrix.set(work.row.hostname, row);

@@ -74,6 +74,8 @@ export interface ClusterContext {
   knownHostsPath: string;
   /** Nodes whose running state differs from their configuration until they reboot. */
   rebootPending: Set<string>;
+  /** Nodes that failed earlier in this run: steps that read every node go on without them. */
+  failedNodes?: ReadonlySet<string>;
 }
 
 export class StepFailure extends Error {

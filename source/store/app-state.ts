@@ -194,6 +194,19 @@ export function editRow(state: AppData, index: number, patch: RowPatch): Partial
   return { rows, rowsEdited: countEditedRows(state.settings, rows) > 0 };
 }
 
+/** Discovery's assignment: each given row is now reached at the address of the machine it got. */
+export function assignReachAt(
+  state: AppData,
+  patches: ReadonlyArray<{ index: number; reachAt: string }>,
+): Partial<AppData> {
+  const byIndex = new Map(patches.map((patch) => [patch.index, patch.reachAt]));
+  const rows = state.rows.map((row) => {
+    const reachAt = byIndex.get(row.index);
+    return reachAt === undefined ? row : { ...row, reachAt };
+  });
+  return { rows, rowsEdited: countEditedRows(state.settings, rows) > 0 };
+}
+
 export function confirmTable(state: AppData): {
   issues: ValidationIssue[];
   change?: Partial<AppData>;

@@ -6,6 +6,7 @@ import type { ClusterSettings, ValidationIssue } from '../plan/plan-cluster.js';
 import {
   type AppData,
   type AppOutcome,
+  assignReachAt,
   confirmTable,
   editRow,
   goBack,
@@ -41,6 +42,8 @@ export interface AppActions {
   ): SubmitSettingsResult;
   /** Replaces fields of one row of the table (by Pi number) and marks the table hand-edited. */
   editRow(index: number, patch: RowPatch): void;
+  /** Discovery's assignment: sets the "reach it now at" address of the given rows (by Pi number). */
+  assignReachAt(patches: ReadonlyArray<{ index: number; reachAt: string }>): void;
   /** Review → confirm when the table is valid; otherwise returns the issues and stays. */
   confirmTable(): ValidationIssue[];
   /** Remembers the login password for this run only: it is never written to the session file. */
@@ -80,6 +83,7 @@ export function createAppStore(options: CreateAppStoreOptions = {}): AppStore {
       return result.result;
     },
     editRow: (index, patch) => set((state) => editRow(state, index, patch)),
+    assignReachAt: (patches) => set((state) => assignReachAt(state, patches)),
     confirmTable: () => {
       const result = confirmTable(get());
       if (result.change) set(result.change);

@@ -11,6 +11,7 @@
 //     .bootCount                      boots so far (1 after startLab)
 //     .runAsPi(cmd, opts)             bash -c cmd inside the node as pi (HOME and cwd /home/pi)
 //     .runAsRoot(cmd, opts)           the same as root, for test setup and inspection
+//                                     (/sys/class/leds/ACT: a fake activity LED, see LabOptions.led)
 //     .readFile(path)                 a file as the node sees it, read from outside (even while down)
 //     .bootId(), .hostname()          as the running node reports them
 //     .waitUntilUp({ afterBoot, timeoutMs })
@@ -72,7 +73,14 @@ export interface LabOptions {
   rebootDelayMs?: number;
   /** A node without a static address gets a different DHCP address at each boot. */
   dhcpChangesOnReboot?: boolean;
+  /**
+   * The activity LED each node's /sys/class/leds has (writable `trigger` and `brightness` files,
+   * fresh each boot): one name for all nodes, or one per node by index. Default 'ACT'.
+   */
+  led?: LabLed | readonly LabLed[];
 }
+
+export type LabLed = 'ACT' | 'led0' | 'none';
 
 export interface RunOptions {
   input?: string;
@@ -416,7 +424,14 @@ class FakePi implements LabNode {
         'bash',
         `${scriptsDir}node-init.sh`,
       ],
-      { PATH: rootPath, LANG: 'C.UTF-8', NODE_ADDRESS: address, PCW_LAB_PROJECT: projectRoot },
+      {
+        PATH: rootPath,
+        LANG: 'C.UTF-8',
+        NODE_ADDRESS: address,
+        PCW_LAB_PROJECT: projectRoot,
+        NODE_LED:
+          typeof this.#lab.led === 'string' ? this.#lab.led : (this.#lab.led[this.index] ?? 'ACT'),
+      },
     );
     this.#boot = { spawned };
     void spawned.exited.then(({ code }) => this.#ended(spawned, code));
@@ -570,6 +585,7 @@ interface LabSettings {
   dhcpChangesOnReboot: boolean;
   dhcpPrefix: string;
   sharedIdentity: string | undefined;
+  led: LabLed | readonly LabLed[];
 }
 
 const runningLabs = new Set<FakePiLab>();
@@ -710,6 +726,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     dhcpChangesOnReboot: options.dhcpChangesOnReboot ?? false,
     dhcpPrefix,
     sharedIdentity: undefined,
+    led: options.led ?? 'ACT',
   };
   const lab = new FakePiLab(settings, staticPrefix, claim);
   installExitHandlers();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pid 1 of one boot of a fake Pi: runs in fresh PID, mount and UTS namespaces copied from the node's
 # disk namespace (node-disk.sh). Gives the boot its own /run, /tmp, /var/tmp (which also hides the
-# lab's directories from the node) and boot_id, takes the hostname from /etc/hostname, starts sshd
+# lab's directories from the node), boot_id and activity LED (NODE_LED: ACT, led0 or none), takes
+# the hostname from /etc/hostname, starts sshd
 # at NODE_ADDRESS if ssh is enabled, prints "up <boot_id>" and waits.
 # SIGUSR1 (reboot) makes it exit 10 and SIGUSR2 or SIGTERM (power off) exit 11; either way the kernel
 # then kills every other process of the boot, which drops open SSH sessions as on a real Pi.
@@ -23,6 +24,23 @@ mount -t tmpfs -o mode=1777,nosuid,nodev pcw-lab-var-tmp /var/tmp
 if [ -n "$project" ]; then
   install -d "$project" && mount --move /run/pcw-lab/project "$project"
 fi
+# The board's activity LED, fresh each boot: sysfs here has no /sys/class/leds, so an overlay over
+# /sys/class adds a tmpfs one (hiding any real LED of the host) with the files Raspberry Pi OS has.
+led=${NODE_LED:-ACT}
+if [ "$led" != none ]; then
+  install -d /run/pcw-lab/sys-class/upper /run/pcw-lab/sys-class/work
+  mount -t overlay pcw-lab-sys-class \
+    -o lowerdir=/sys/class,upperdir=/run/pcw-lab/sys-class/upper,workdir=/run/pcw-lab/sys-class/work \
+    /sys/class
+  install -d /sys/class/leds
+  mount -t tmpfs -o mode=0755,nosuid,nodev,noexec pcw-lab-leds /sys/class/leds
+  install -d "/sys/class/leds/$led"
+  echo 'none rc-feedback kbd-scrolllock kbd-numlock timer oneshot heartbeat backlight gpio cpu default-on input panic actpwr [mmc0]' \
+    >"/sys/class/leds/$led/trigger"
+  echo 0 >"/sys/class/leds/$led/brightness"
+  echo 1 >"/sys/class/leds/$led/max_brightness"
+fi
+
 cat /proc/sys/kernel/random/uuid >/run/pcw-lab/boot_id
 mount --bind /run/pcw-lab/boot_id /proc/sys/kernel/random/boot_id
 echo "$NODE_ADDRESS" >/run/pcw-lab/address

@@ -1,0 +1,142 @@
+// Identify on the fake Pi lab: each node has its own writable /sys/class/leds (see lab.ts, led).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { identifyBoard, identifyMachine } from '../../source/discovery/identify-board.js';
+import { isTransportError } from '../../source/transport/errors.js';
+import type { SshNodeConnection } from '../../source/transport/ssh-connection.js';
+import { type Lab, type LabNode, startLab } from '../lab/lab.js';
+import { connectToLabNode, makeTestMaster, type TestMaster } from '../transport/lab-connection.js';
+
+const stockTrigger =
+  'none rc-feedback kbd-scrolllock kbd-numlock timer oneshot heartbeat backlight gpio cpu default-on input panic actpwr [mmc0]';
+
+async function ledFiles(
+  node: LabNode,
+  name: string,
+): Promise<{ trigger: string; brightness: string }> {
+  const result = await node.runAsRoot(
+    `cat /sys/class/leds/${name}/trigger; echo ---; cat /sys/class/leds/${name}/brightness`,
+  );
+  assert.equal(result.code, 0, result.stderr);
+  const [trigger = '', brightness = ''] = result.stdout.split('---\n');
+  return { trigger: trigger.trim(), brightness: brightness.trim() };
+}
+
+/** Every distinct trigger|brightness state of the LED, sampled on the node every 50 ms for a while. */
+async function watchLed(node: LabNode, name: string, seconds: number): Promise<Set<string>> {
+  const dir = `/sys/class/leds/${name}`;
+  const result = await node.runAsRoot(
+    `end=$((SECONDS + ${seconds})); while [ $SECONDS -lt $end ]; do echo "$(cat ${dir}/trigger)|$(cat ${dir}/brightness)"; sleep 0.05; done`,
+  );
+  return new Set(result.stdout.trim().split('\n'));
+}
+
+describe("identify: blinking a board's activity LED", () => {
+  let lab: Lab;
+  let master: TestMaster;
+  const connections: SshNodeConnection[] = [];
+  before(async () => {
+    lab = await startLab({ nodes: 3, led: ['ACT', 'led0', 'none'] });
+    master = makeTestMaster();
+  });
+  after(async () => {
+    for (const connection of connections) await connection.close();
+    await lab?.stop();
+  });
+  const connect = async (node: LabNode) => {
+    const connection = await connectToLabNode(master, lab, node);
+    connections.push(connection);
+    return connection;
+  };
+
+  it('blinks ACT through sudo, then gives back its trigger and brightness', async () => {
+    const node = lab.nodes[0]!;
+    assert.deepEqual(await ledFiles(node, 'ACT'), { trigger: stockTrigger, brightness: '0' });
+    const connection = await connect(node);
+    const watching = watchLed(node, 'ACT', 4);
+    const outcome = await identifyBoard(connection, { seconds: 2 });
+    const seen = await watching;
+    assert.deepEqual(outcome, {
+      kind: 'blinked',
+      led: '/sys/class/leds/ACT',
+      restoredTrigger: 'mmc0',
+      seconds: 2,
+    });
+    // The fake has no timer trigger files (delay_on), so the wizard toggled the brightness itself.
+    assert.ok(seen.has('none|1'), [...seen].join(', '));
+    assert.ok(seen.has('none|0'), [...seen].join(', '));
+    assert.deepEqual(await ledFiles(node, 'ACT'), { trigger: 'mmc0', brightness: '0' });
+  });
+
+  it('uses led0 where the kernel names the LED so', async () => {
+    const node = lab.nodes[1]!;
+    const outcome = await identifyMachine(
+      {
+        node: 'worker2',
+        address: node.address(),
+        isThisMachine: false,
+        user: lab.user,
+        password: lab.password,
+        knownHostsPath: master.knownHostsPath,
+      },
+      1,
+    );
+    assert.equal(outcome.kind, 'blinked');
+    assert.deepEqual(await ledFiles(node, 'led0'), { trigger: 'mmc0', brightness: '0' });
+  });
+
+  it('says so where there is no LED, and changes nothing', async () => {
+    const node = lab.nodes[2]!;
+    const outcome = await identifyBoard(await connect(node), { seconds: 1 });
+    assert.equal(outcome.kind, 'no-led');
+    assert.match(outcome.kind === 'no-led' ? outcome.message : '', /no activity LED/);
+    const listing = await node.runAsRoot('ls /sys/class/leds 2>&1; true');
+    assert.doesNotMatch(listing.stdout, /ACT|led0/);
+  });
+
+  it('stopped halfway, the LED still gets its trigger back', async () => {
+    const node = lab.nodes[0]!;
+    await node.runAsRoot(
+      'echo heartbeat > /sys/class/leds/ACT/trigger; echo 1 > /sys/class/leds/ACT/brightness',
+    );
+    const controller = new AbortController();
+    const identifying = identifyBoard(await connect(node), {
+      seconds: 3,
+      signal: controller.signal,
+    });
+    // Wait until the blink has started, then stop it.
+    for (let tries = 0; tries < 100; tries++) {
+      if ((await ledFiles(node, 'ACT')).trigger === 'none') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    controller.abort();
+    await assert.rejects(
+      identifying,
+      (error) => isTransportError(error) && error.kind === 'aborted',
+    );
+    assert.deepEqual(await ledFiles(node, 'ACT'), { trigger: 'heartbeat', brightness: '1' });
+    // The node's blink loop was ended too: nothing toggles the LED afterwards.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.deepEqual(await ledFiles(node, 'ACT'), { trigger: 'heartbeat', brightness: '1' });
+  });
+
+  it('a wrong password fails in words and leaves the LED alone', async () => {
+    const node = lab.nodes[0]!;
+    const before = await ledFiles(node, 'ACT');
+    await assert.rejects(
+      identifyMachine(
+        {
+          node: 'worker1',
+          address: node.address(),
+          isThisMachine: false,
+          user: lab.user,
+          password: 'not-the-password',
+          knownHostsPath: master.knownHostsPath,
+        },
+        1,
+      ),
+      (error) => isTransportError(error) && error.kind === 'auth-failed',
+    );
+    assert.deepEqual(await ledFiles(node, 'ACT'), before);
+  });
+});

@@ -15,6 +15,9 @@ if (commandLine.kind === 'exit') {
 } else if (commandLine.kind === 'status') {
   const { statusCommand } = await import('./headless/run-command.js');
   process.exitCode = statusCommand(commandLine.sessionName);
+} else if (commandLine.kind === 'discover') {
+  const { discoverCommand } = await import('./headless/discover-command.js');
+  process.exitCode = await discoverCommand(commandLine.options);
 } else if (commandLine.kind === 'steps') {
   if (!commandLine.options.color) process.env.FORCE_COLOR = '0';
   const { runStepsCommand } = await import('./headless/run-command.js');
@@ -28,7 +31,7 @@ if (commandLine.kind === 'exit') {
   const { runInteractive } = await import('./app/run-interactive.js');
   const ended = await runInteractive(options);
   if (ended.startRun) {
-    // The run screens are not there yet: the steps run in this terminal with plain lines.
+    // Start: the password at a hidden prompt, then the run screens in this terminal.
     const { runStepsCommand } = await import('./headless/run-command.js');
     const { guideStepIds } = await import('./steps/step.js');
     process.exitCode = await runStepsCommand({
@@ -38,6 +41,7 @@ if (commandLine.kind === 'exit') {
       yes: true,
       fixClonedCards: false,
       color: options.color,
+      screens: true,
     });
   } else process.exitCode = ended.exitCode;
 }

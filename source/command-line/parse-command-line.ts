@@ -13,7 +13,7 @@ export interface WizardOptions {
   color: boolean;
 }
 
-/** `run [STEP|all]`: the steps without screens, plain lines (for scripts, CI and resuming). */
+/** `run [STEP|all]`: steps for chosen nodes, on the run screens or as plain lines (--yes, scripts). */
 export interface StepsOptions {
   sessionName: string;
   /** The steps in the guide's order; all of them for `all`. */
@@ -27,6 +27,8 @@ export interface StepsOptions {
   clusterFile?: string;
   fixClonedCards: boolean;
   color: boolean;
+  /** Draw the run screens; otherwise plain lines. Unset: screens at a terminal without --yes. */
+  screens?: boolean;
 }
 
 export type CommandLine =
@@ -38,7 +40,7 @@ export type CommandLine =
 export const helpText = `
   Usage
     $ pi-cluster-wizard [options]                 the wizard, one screen at a time
-    $ pi-cluster-wizard run [STEP|all] [options]  run steps without screens, one line per node and step
+    $ pi-cluster-wizard run [STEP|all] [options]  run steps: screens at a terminal, else a line per node
     $ pi-cluster-wizard status [--session NAME]   the saved table and each node's last results
 
   Run it in a terminal on the Raspberry Pi that will be the master (e.g. after ssh pi@<master>).
@@ -56,7 +58,8 @@ export const helpText = `
                     or one of: ${stepIds.slice(0, 7).join(', ')},
                     ${stepIds.slice(7).join(', ')}
     --node NAME     Only change this node (repeatable; all = every node). Others are only read.
-    --yes           Do not ask before changing the Pis (needed when there is no terminal)
+    --yes           Do not ask before changing the Pis, and print plain lines instead of screens
+                    (needed when there is no terminal)
     --password-file FILE
                     The login password (also sudo's) from the first line of FILE; otherwise it is
                     read from standard input when that is a pipe, or asked for at a hidden prompt

@@ -129,6 +129,25 @@ export async function runStepsCommand(
     if (read.ok) password = read.password;
   }
 
+  const journal = sessionRunJournal(sessionFile, session, (problem) =>
+    io.stderr.write(`${problem}\n`),
+  );
+  const run = {
+    journal,
+    steps: options.steps,
+    ...(options.nodes ? { nodes: options.nodes } : {}),
+    dryRun: options.dryRun,
+    fixClonedCards: options.fixClonedCards,
+    ...(password === undefined ? {} : { password }),
+  };
+  const screens =
+    options.screens ??
+    (interactive && Boolean((io.stdout as { isTTY?: boolean }).isTTY) && !options.yes);
+  if (screens) {
+    const { runWithScreens } = await import('../app/run-with-screens.js');
+    return runWithScreens(run);
+  }
+
   const controller = new AbortController();
   let interrupts = 0;
   const onInterrupt = () => {
@@ -142,15 +161,8 @@ export async function runStepsCommand(
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
   try {
-    const journal = sessionRunJournal(sessionFile, session, (problem) =>
-      io.stderr.write(`${problem}\n`),
-    );
     return await runHeadless({
-      journal,
-      steps: options.steps,
-      ...(options.nodes ? { nodes: options.nodes } : {}),
-      dryRun: options.dryRun,
-      fixClonedCards: options.fixClonedCards,
+      ...run,
       ...(interactive
         ? {
             askFixClonedCards: async (groups: string[][]) => {
@@ -162,7 +174,6 @@ export async function runStepsCommand(
             },
           }
         : {}),
-      ...(password === undefined ? {} : { password }),
       out: io.stdout as never,
       signal: controller.signal,
     });

@@ -5,6 +5,9 @@ import { stripVTControlCharacters } from 'node:util';
 export const keys = {
   up: '\u001B[A',
   down: '\u001B[B',
+  right: '\u001B[C',
+  left: '\u001B[D',
+  home: '\u001B[H',
   enter: '\r',
   escape: '\u001B',
   tab: '\t',

@@ -67,7 +67,7 @@ export function ConfirmScreen({ store, isActive }: ScreenProps) {
         <Text color="yellow">
           {dryRun
             ? 'Start shows the plan of every step on every Pi and changes nothing.'
-            : 'Start asks for the password, then runs the steps in this terminal, a line per Pi and step.'}
+            : 'Start asks for the password, then runs the steps in this terminal, every Pi at once.'}
         </Text>
       </Box>
       <Box marginTop={1}>

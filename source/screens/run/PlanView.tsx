@@ -1,0 +1,44 @@
+import { Box, Text } from 'ink';
+import type { PlanLine } from '../../store/run-view.js';
+
+const tones = {
+  title: 'cyan',
+  node: undefined,
+  add: 'green',
+  remove: 'red',
+  plain: undefined,
+} as const;
+
+/** The dry run's plan, a window of it at a time: per step and node, the diffs and commands. */
+export function PlanView({
+  lines,
+  offset,
+  height,
+}: {
+  lines: readonly PlanLine[];
+  offset: number;
+  height: number;
+}) {
+  const shown = lines.slice(offset, offset + height);
+  return (
+    <Box flexDirection="column">
+      <Text bold>The plan (dry run: nothing was changed on any Pi)</Text>
+      {shown.map((line) => {
+        const color = tones[line.tone];
+        return (
+          <Text
+            key={line.id}
+            wrap="truncate-end"
+            bold={line.tone === 'title'}
+            {...(color ? { color } : {})}
+          >
+            {line.text === '' ? ' ' : line.text}
+          </Text>
+        );
+      })}
+      {lines.length > height ? (
+        <Text dimColor>{`lines ${offset + 1}–${offset + shown.length} of ${lines.length}`}</Text>
+      ) : null}
+    </Box>
+  );
+}

@@ -1,0 +1,225 @@
+import { Box, Static, Text, useStdout } from 'ink';
+import { useStore } from 'zustand';
+import { endOfRunLines, masterRebootLines } from '../../engine/journaled-run.js';
+import type { RunStore } from '../../store/run-store.js';
+import {
+  countStates,
+  planLines,
+  type RunView,
+  sectionsOf,
+  stepTitle,
+} from '../../store/run-view.js';
+import { FailurePanel } from './FailurePanel.js';
+import { NodeTable } from './NodeTable.js';
+import { PlanView } from './PlanView.js';
+import { formatSeconds, sectionElapsed } from './run-cells.js';
+import { sectionColumns } from './run-columns.js';
+import { clampOffset } from './run-screen-state.js';
+import useClock from './use-clock.js';
+import useRunScreen from './use-run-screen.js';
+
+export interface RunScreenProps {
+  store: RunStore;
+  isActive: boolean;
+  /** Leave the screens (the run has ended). */
+  onQuit: () => void;
+  /** Ctrl+C a second time while stopping: end now. */
+  onForceQuit: () => void;
+}
+
+/** The guide's sections as the run goes: finished ones as a line each, the live one as a table. */
+export function RunScreen({ store, isActive, onQuit, onForceQuit }: RunScreenProps) {
+  const view = useStore(store, (state) => state.view);
+  const { stdout } = useStdout();
+  const terminalRows = stdout.rows ?? 24;
+  const terminalColumns = stdout.columns ?? 100;
+  const now = useClock(!view.outcome && !view.masterRebooting);
+  const sections = sectionsOf(view.steps);
+  const currentIndex = Math.max(
+    0,
+    sections.findIndex((each) => view.current !== undefined && each.steps.includes(view.current)),
+  );
+  const live = sections[currentIndex];
+  const finished = view.outcome ? sections : sections.slice(0, currentIndex);
+  const planMode = Boolean(view.outcome && view.dryRun);
+  const plan = planMode ? planLines(view) : [];
+  const failure = view.failures[0];
+  const liveNodes = live ? nodesOf(view, live.steps) : view.nodes;
+
+  const failureLines = failure
+    ? 7 + Math.ceil(failure.summary.length / Math.max(20, terminalColumns - 4))
+    : 0;
+  const reserved =
+    (planMode ? 4 : 9) +
+    (live?.section === 'Keys' ? 1 : 0) +
+    failureLines +
+    (view.clonedCards ? 4 : 0) +
+    (view.stopping ? 1 : 0) +
+    (view.masterRebooting ? 5 : 0) +
+    (view.outcome && !planMode ? 3 : 0);
+  const height = Math.max(3, terminalRows - reserved);
+  const total = planMode ? plan.length : liveNodes.length;
+  const state = useRunScreen(store, { isActive, total, height, onQuit, onForceQuit });
+  const offset = clampOffset(state.offset, total, height);
+
+  return (
+    <Box flexDirection="column">
+      <Static items={finished.map((each) => sectionSummary(view, each.section, each.steps))}>
+        {(line) => (
+          <Text key={line.key} color={line.failed ? 'red' : 'green'}>
+            {line.text}
+          </Text>
+        )}
+      </Static>
+      <Box flexDirection="column" marginBottom={1}>
+        <Text>
+          <Text bold color="cyan">
+            pi-cluster-wizard
+          </Text>
+          <Text> · Cluster Guide › </Text>
+          <Text bold>{planMode ? 'Plan' : (live?.section ?? 'Starting')}</Text>
+          {view.dryRun ? (
+            <Text color="yellow"> (dry run: nothing is changed on any Pi)</Text>
+          ) : null}
+        </Text>
+        <Text dimColor>
+          {planMode
+            ? `All ${sections.length} sections planned`
+            : `Section ${currentIndex + 1} of ${sections.length}${view.current ? ` · now: ${view.current}, ${stepTitle(view.current)}` : ''}`}
+        </Text>
+      </Box>
+      {planMode ? (
+        <PlanView lines={plan} offset={offset} height={height} />
+      ) : live ? (
+        <Box flexDirection="column">
+          {live.section === 'Keys' ? (
+            <Text dimColor>
+              fan-in: every public key into master:~/.ssh/authorized_keys · fan-out: that file back
+              out to every worker, merged
+            </Text>
+          ) : null}
+          <NodeTable
+            columns={sectionColumns(view, live.section, live.steps, now, terminalColumns)}
+            nodes={liveNodes.slice(offset, offset + height)}
+            firstIndex={view.nodes.indexOf(liveNodes[offset] ?? '')}
+          />
+          <StatusLine
+            view={view}
+            steps={live.steps}
+            offset={offset}
+            height={height}
+            total={total}
+          />
+        </Box>
+      ) : null}
+      {view.clonedCards ? (
+        <Box flexDirection="column" borderStyle="round" borderColor="yellow" paddingX={1}>
+          <Text>{`These Pis were cloned from one SD card (same SSH host key or machine-id): ${view.clonedCards.map((group) => group.join(' + ')).join('; ')}.`}</Text>
+          <Text bold>
+            Give every one but the first new SSH host keys and a new machine-id? (y/n)
+          </Text>
+        </Box>
+      ) : null}
+      {failure ? (
+        <FailurePanel failure={failure} waiting={view.failures.length - 1} choice={state.choice} />
+      ) : null}
+      {view.stopping && !view.outcome ? (
+        <Text color="yellow">
+          Stopping: work in flight finishes, then the session is saved (Ctrl+C again to quit now).
+        </Text>
+      ) : null}
+      {view.masterRebooting ? (
+        <Box flexDirection="column" borderStyle="round" borderColor="yellow" paddingX={1}>
+          {masterRebootLines({ user: view.user, address: view.masterRebooting.address }).map(
+            (line) => (
+              <Text key={line}>{line}</Text>
+            ),
+          )}
+        </Box>
+      ) : null}
+      {view.outcome && !planMode ? (
+        <Box flexDirection="column" marginTop={1}>
+          {endOfRunLines(view.outcome).map((line) => (
+            <Text key={line} color={view.outcome?.exitCode === 0 ? 'green' : 'red'}>
+              {line}
+            </Text>
+          ))}
+        </Box>
+      ) : null}
+      <Box marginTop={1}>
+        <Text dimColor>{hints(view, planMode, total > height)}</Text>
+      </Box>
+    </Box>
+  );
+}
+
+/** The nodes a section works on (all of them until its first step starts). */
+function nodesOf(view: RunView, steps: readonly string[]): string[] {
+  const working = view.nodes.filter((node) =>
+    steps.some((step) => view.cells[step as keyof RunView['cells']]?.[node] !== undefined),
+  );
+  return working.length > 0 ? working : view.nodes;
+}
+
+function StatusLine({
+  view,
+  steps,
+  offset,
+  height,
+  total,
+}: {
+  view: RunView;
+  steps: RunView['steps'];
+  offset: number;
+  height: number;
+  total: number;
+}) {
+  const counts = countStates(view, steps);
+  const done = counts.ok + counts.changed + counts.skipped;
+  const parts = [
+    `${done} done`,
+    ...(counts.running > 0 ? [`${counts.running} running`] : []),
+    ...(counts.retrying > 0 ? [`${counts.retrying} retrying`] : []),
+    ...(counts.failed > 0 ? [`${counts.failed} failed`] : []),
+    ...(counts.waiting > 0 ? [`${counts.waiting} waiting`] : []),
+  ];
+  const window =
+    total > height ? ` · nodes ${offset + 1}–${Math.min(total, offset + height)} of ${total}` : '';
+  return (
+    <Text {...(counts.failed > 0 ? { color: 'red' } : {})}>{`${parts.join(' · ')}${window}`}</Text>
+  );
+}
+
+function sectionSummary(view: RunView, section: string, steps: RunView['steps']) {
+  const counts = countStates(view, steps);
+  const failedNodes = view.nodes.filter((node) =>
+    steps.some((step) => view.cells[step]?.[node]?.state === 'failed'),
+  );
+  const longest = Math.max(
+    0,
+    ...view.nodes.map((node) =>
+      sectionElapsed(
+        steps.map((step) => view.cells[step]?.[node]),
+        Date.now(),
+      ),
+    ),
+  );
+  const changed = view.dryRun ? 'to change' : 'changed';
+  if (Object.values(counts).every((count) => count === 0))
+    return { key: section, text: `· ${section}: nothing ran`, failed: false };
+  const text = `${failedNodes.length > 0 ? '✗' : '✓'} ${section}: ${counts.changed} ${changed}, ${counts.ok} ok${counts.skipped > 0 ? `, ${counts.skipped} skipped` : ''}${failedNodes.length > 0 ? `, failed on ${failedNodes.join(', ')}` : ''} (${formatSeconds(longest)})`;
+  return { key: section, text, failed: failedNodes.length > 0 };
+}
+
+function hints(view: RunView, planMode: boolean, scrolls: boolean): string {
+  const scroll = scrolls ? ['↑↓ PgUp PgDn scroll'] : [];
+  if (planMode) return [...scroll, 'q quit'].join(' · ');
+  if (view.outcome) return 'Ctrl+C quit';
+  if (view.clonedCards) return 'y yes · n no · Ctrl+C stop';
+  if (view.failures.length > 0)
+    return ['r retry · s skip · x stop · ←→ Enter choose', ...scroll, 'Ctrl+C stop'].join(' · ');
+  return [
+    ...scroll,
+    view.stopping ? 'Ctrl+C quit now' : 'Ctrl+C stop (work in flight finishes)',
+  ].join(' · ');
+}

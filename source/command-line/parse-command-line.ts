@@ -31,10 +31,20 @@ export interface StepsOptions {
   screens?: boolean;
 }
 
+/** `discover`: scan a subnet for machines answering SSH and assign them to the table's rows. */
+export interface DiscoverOptions {
+  sessionName: string;
+  /** CIDR; the session's subnet when not given. */
+  subnet?: string;
+  /** Save the suggested assignment without asking. */
+  assign: boolean;
+}
+
 export type CommandLine =
   | { kind: 'run'; options: WizardOptions }
   | { kind: 'steps'; options: StepsOptions }
   | { kind: 'status'; sessionName: string }
+  | { kind: 'discover'; options: DiscoverOptions }
   | { kind: 'exit'; exitCode: number; stdout?: string; stderr?: string };
 
 export const helpText = `
@@ -42,6 +52,7 @@ export const helpText = `
     $ pi-cluster-wizard [options]                 the wizard, one screen at a time
     $ pi-cluster-wizard run [STEP|all] [options]  run steps: screens at a terminal, else a line per node
     $ pi-cluster-wizard status [--session NAME]   the saved table and each node's last results
+    $ pi-cluster-wizard discover [--subnet CIDR]  find the Pis answering SSH and where they are now
 
   Run it in a terminal on the Raspberry Pi that will be the master (e.g. after ssh pi@<master>).
   It walks through the guide's network lookup table: how many Pis, their static addresses and
@@ -72,6 +83,10 @@ export const helpText = `
     --help          Show this help
     --version       Show the version
 
+  Options of discover
+    --subnet CIDR   Where to look (at most a /22); the session's subnet by default
+    --assign        Save the suggested assignment (found machines to rows) without asking
+
   Exit codes
     0 done, 1 stopped without doing what was asked, 2 usage error or no terminal,
     3 some nodes failed (the others finished), 130 interrupted
@@ -97,9 +112,17 @@ const knownFlags = new Set([
   '--mpi',
   '--harden',
   '--fix-cloned-cards',
+  '--subnet',
+  '--assign',
 ]);
 
-const flagsWithValues = new Set(['--session', '--node', '--password-file', '--cluster']);
+const flagsWithValues = new Set([
+  '--session',
+  '--node',
+  '--password-file',
+  '--cluster',
+  '--subnet',
+]);
 
 const usage = (message: string): CommandLine => ({
   kind: 'exit',
@@ -140,6 +163,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       mpi: { type: 'boolean', default: false },
       harden: { type: 'boolean', default: false },
       fixClonedCards: { type: 'boolean', default: false },
+      subnet: { type: 'string' },
+      assign: { type: 'boolean', default: false },
     },
   });
   if (cli.flags.help) return { kind: 'exit', exitCode: exitCodes.ok, stdout: `${cli.help}\n` };
@@ -171,6 +196,10 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     );
   }
 
+  if (command !== 'discover' && (cli.flags.subnet !== undefined || cli.flags.assign)) {
+    return usage('--subnet and --assign only go with: pi-cluster-wizard discover');
+  }
+
   if (command === undefined) {
     return {
       kind: 'run',
@@ -181,9 +210,22 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     if (rest.length > 0) return usage(`status takes no arguments (got: ${rest.join(' ')})`);
     return { kind: 'status', sessionName };
   }
+  if (command === 'discover') {
+    if (rest.length > 0) return usage(`discover takes no arguments (got: ${rest.join(' ')})`);
+    if (cli.flags.subnet === '')
+      return usage('--subnet needs a subnet, e.g. --subnet 192.168.0.0/24');
+    return {
+      kind: 'discover',
+      options: {
+        sessionName,
+        ...(cli.flags.subnet === undefined ? {} : { subnet: cli.flags.subnet }),
+        assign: cli.flags.assign,
+      },
+    };
+  }
   if (command !== 'run') {
     return usage(
-      `Unknown command: ${command}. The commands are run and status (or none, for the wizard).`,
+      `Unknown command: ${command}. The commands are run, status and discover (or none, for the wizard).`,
     );
   }
   if (rest.length > 1) return usage(`run takes one step or all (got: ${rest.join(' ')})`);

@@ -166,3 +166,9 @@ export function describeMachineNotes(
     notes.push(`CLONED: same key as ${machine.clonedWith.join(', ')}`);
   return notes;
 }
+
+/** `[██████······] 120/254`: the scan's progress in a fixed width, for screens and terminals. */
+export function progressBar(done: number, total: number, width = 30): string {
+  const filled = total === 0 ? width : Math.min(width, Math.round((done / total) * width));
+  return `[${'█'.repeat(filled)}${'·'.repeat(width - filled)}] ${done}/${total}`;
+}

@@ -146,9 +146,11 @@ export function RunScreen({ store, isActive, onQuit, onForceQuit }: RunScreenPro
           ))}
         </Box>
       ) : null}
-      <Box marginTop={1}>
-        <Text dimColor>{hints(view, planMode, total > height)}</Text>
-      </Box>
+      {view.outcome && !planMode ? null : (
+        <Box marginTop={1}>
+          <Text dimColor>{hints(view, planMode, total > height)}</Text>
+        </Box>
+      )}
     </Box>
   );
 }
@@ -214,7 +216,6 @@ function sectionSummary(view: RunView, section: string, steps: RunView['steps'])
 function hints(view: RunView, planMode: boolean, scrolls: boolean): string {
   const scroll = scrolls ? ['↑↓ PgUp PgDn scroll'] : [];
   if (planMode) return [...scroll, 'q quit'].join(' · ');
-  if (view.outcome) return 'Ctrl+C quit';
   if (view.clonedCards) return 'y yes · n no · Ctrl+C stop';
   if (view.failures.length > 0)
     return ['r retry · s skip · x stop · ←→ Enter choose', ...scroll, 'Ctrl+C stop'].join(' · ');

@@ -29,23 +29,39 @@ export function parsePublicKey(line: string): PublicKey | undefined {
   };
 }
 
-/** The existing file with every key of `incoming` that it lacks appended, each key once. */
+/**
+ * The existing file with every key of `incoming` that it lacks added, each key once. A missing key
+ * goes right after the incoming key before it that the file has (else before the next one it has,
+ * else at the end), so keys added by a later run land where a single run would have put them.
+ */
 export function mergeAuthorizedKeys(existing: string, incoming: readonly string[]): string {
-  const seen = new Set<string>();
-  for (const line of existing.split('\n')) {
-    const key = parsePublicKey(line);
-    if (key) seen.add(`${key.type} ${key.blob}`);
-  }
-  const additions: string[] = [];
+  const identity = (key: PublicKey) => `${key.type} ${key.blob}`;
+  const lines = existing === '' ? [] : existing.replace(/\n$/, '').split('\n');
+  const lineOf = (id: string) =>
+    lines.findIndex((line) => {
+      const key = parsePublicKey(line);
+      return key !== undefined && identity(key) === id;
+    });
+  const wanted: { id: string; line: string }[] = [];
   for (const line of incoming) {
     const key = parsePublicKey(line);
-    if (!key || seen.has(`${key.type} ${key.blob}`)) continue;
-    seen.add(`${key.type} ${key.blob}`);
-    additions.push(key.line);
+    if (key && !wanted.some((each) => each.id === identity(key)))
+      wanted.push({ id: identity(key), line: key.line });
   }
-  if (additions.length === 0) return existing;
-  const base = existing === '' || existing.endsWith('\n') ? existing : `${existing}\n`;
-  return `${base}${additions.join('\n')}\n`;
+  let added = false;
+  wanted.forEach(({ id, line }, index) => {
+    if (lineOf(id) !== -1) return;
+    const before = wanted
+      .slice(0, index)
+      .reverse()
+      .map((each) => lineOf(each.id));
+    const after = wanted.slice(index + 1).map((each) => lineOf(each.id));
+    const previous = before.find((at) => at !== -1);
+    const next = after.find((at) => at !== -1);
+    lines.splice(previous !== undefined ? previous + 1 : (next ?? lines.length), 0, line);
+    added = true;
+  });
+  return added ? `${lines.join('\n')}\n` : existing;
 }
 
 /** Splits on spaces, keeping quoted option values such as command="a b" whole. */

@@ -146,6 +146,26 @@ describe('authorized_keys', () => {
       'same key, other comment: not added again',
     );
   });
+  test('a key added by a later run lands where one run would have put it', () => {
+    const key = (letter: string, name: string) =>
+      `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${letter.repeat(43)} pi@${name}`;
+    const [master, w1, w2, w3] = [
+      key('A', 'master'),
+      key('B', 'w1'),
+      key('C', 'w2'),
+      key('D', 'w3'),
+    ];
+    const laptop = key('L', 'laptop');
+    const everyKey = [master, w1, w2, w3];
+    const oneRun = mergeAuthorizedKeys(`${laptop}\n`, everyKey);
+    // w1 and w3 failed the first run; the second adds them.
+    const firstRun = mergeAuthorizedKeys(`${laptop}\n`, [master, w2]);
+    assert.equal(mergeAuthorizedKeys(firstRun, everyKey), oneRun);
+    assert.equal(oneRun, `${[laptop, ...everyKey].join('\n')}\n`);
+    // A key the person added after the cluster's stays where it is.
+    const later = mergeAuthorizedKeys(`${master}\n${w2}\n${laptop}\n`, everyKey);
+    assert.equal(later, `${[master, w1, w2, w3, laptop].join('\n')}\n`);
+  });
 });
 
 test('machinefile lists every node by name', () => {

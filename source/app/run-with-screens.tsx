@@ -2,7 +2,12 @@
 // store, the engine's questions (a failed node, cloned cards) answered on screen. Returns the exit
 // code once the screens are down and the terminal is restored.
 import { render } from 'ink';
-import { type JournaledRunOptions, runExitCodes, runJournaled } from '../engine/journaled-run.js';
+import {
+  endOfRunLines,
+  type JournaledRunOptions,
+  runExitCodes,
+  runJournaled,
+} from '../engine/journaled-run.js';
 import { createRunStore } from '../store/run-store.js';
 import { RunApp } from './RunApp.js';
 
@@ -60,6 +65,8 @@ export async function runWithScreens(
     // The table truncates long messages: the failures in full, where the scrollback keeps them.
     for (const report of outcome.reports.filter((each) => each.status === 'failed'))
       out.write(`${report.step} ${report.node} FAILED ${report.summary}\n`);
+    // The plan stayed until the person quit it; say how it ended below it.
+    if (outcome.dryRun) out.write(`\n${endOfRunLines(outcome).join('\n')}\n`);
     return outcome.exitCode;
   } finally {
     for (const signal of closingSignals) process.off(signal, onSignal);

@@ -14,8 +14,11 @@ export function PlanView({
   lines,
   offset,
   height,
+  changing,
 }: {
   lines: readonly PlanLine[];
+  /** How many node-steps would change. */
+  changing: number;
   offset: number;
   height: number;
 }) {
@@ -23,6 +26,11 @@ export function PlanView({
   return (
     <Box flexDirection="column">
       <Text bold>The plan (dry run: nothing was changed on any Pi)</Text>
+      <Text color={changing > 0 ? 'yellow' : 'green'}>
+        {changing > 0
+          ? `${changing} node-step${changing === 1 ? '' : 's'} would change; the rest are as they should be.`
+          : 'Nothing would change: every node is as it should be.'}
+      </Text>
       {shown.map((line) => {
         const color = tones[line.tone];
         return (

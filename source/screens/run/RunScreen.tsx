@@ -50,7 +50,7 @@ export function RunScreen({ store, isActive, onQuit, onForceQuit }: RunScreenPro
     ? 7 + Math.ceil(failure.summary.length / Math.max(20, terminalColumns - 4))
     : 0;
   const reserved =
-    (planMode ? 4 : 9) +
+    (planMode ? 8 : 9) +
     (live?.section === 'Keys' ? 1 : 0) +
     failureLines +
     (view.clonedCards ? 4 : 0) +
@@ -89,7 +89,12 @@ export function RunScreen({ store, isActive, onQuit, onForceQuit }: RunScreenPro
         </Text>
       </Box>
       {planMode ? (
-        <PlanView lines={plan} offset={offset} height={height} />
+        <PlanView
+          lines={plan}
+          offset={offset}
+          height={height}
+          changing={countStates(view, view.steps).changed}
+        />
       ) : live ? (
         <Box flexDirection="column">
           {live.section === 'Keys' ? (

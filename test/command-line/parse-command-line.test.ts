@@ -116,7 +116,7 @@ describe('parseCommandLine', () => {
     const cases: Array<[string[], RegExp]> = [
       [['--bogus'], /^Unknown option: --bogus\n/],
       [['--force', '-x'], /^Unknown options: --force -x\n/],
-      [['extra'], /^Unknown command: extra\. The commands are run and status/],
+      [['extra'], /^Unknown command: extra\. The commands are run, status and discover/],
       [
         ['run', 'keyz'],
         /^Unknown step: keyz\. The steps are: preflight, static-ip, .*harden, or all\./,

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { KeyHints } from '../../app/KeyHints.js';
 import type { NodeRow } from '../../plan/plan-cluster.js';
+import { DiscoveryScreen } from '../discovery/DiscoveryScreen.js';
 import type { ScreenProps } from '../screen-props.js';
 import { TextField } from '../text-field/TextField.js';
 import { editFields, maxIssuesShown } from './review-table-state.js';
@@ -15,7 +16,10 @@ const columns = [
 ];
 
 export function ReviewTableScreen({ store, isActive }: ScreenProps) {
-  const { state, shown, issues, window } = useReviewTable(store, isActive);
+  const { state, shown, issues, window, closeDiscovery } = useReviewTable(store, isActive);
+  if (state.discovering) {
+    return <DiscoveryScreen store={store} isActive={isActive} onClose={closeDiscovery} />;
+  }
   const rowsWithIssues = new Set(issues.map((issue) => (issue.scope === 'row' ? issue.row : -1)));
   const { editing } = state;
   return (
@@ -117,6 +121,7 @@ export function ReviewTableScreen({ store, isActive }: ScreenProps) {
                 ['↑/↓', 'row'],
                 ['Enter/e', 'edit'],
                 ['c', 'continue'],
+                ['d', 'find the Pis'],
                 ['Esc', 'back to the settings'],
               ]
         }

@@ -29,6 +29,8 @@ export interface ReviewTableState {
   selected: number;
   editing?: RowEdit;
   triedWithProblems: boolean;
+  /** The discovery screen is open over the table (key d). */
+  discovering?: boolean;
 }
 
 export type ReviewTableAction =
@@ -38,7 +40,8 @@ export type ReviewTableAction =
   | { type: 'edit'; edit: TextEdit }
   | { type: 'edit-focus'; by: number }
   | { type: 'end-edit' }
-  | { type: 'continue-with-problems' };
+  | { type: 'continue-with-problems' }
+  | { type: 'discovery'; open: boolean };
 
 export const initialReviewTableState: ReviewTableState = { selected: 0, triedWithProblems: false };
 
@@ -94,6 +97,8 @@ export function reviewTableReducer(
       return { ...state, editing: undefined };
     case 'continue-with-problems':
       return { ...state, triedWithProblems: true };
+    case 'discovery':
+      return { ...state, discovering: action.open };
   }
 }
 

@@ -17,7 +17,8 @@ import {
 
 /**
  * The review's keys. In the table: ↑/↓/PgUp/PgDn/Home/End select a row, Enter or e edits it,
- * c continues (only with a valid table), Esc goes back to the form. While editing: Tab/↑/↓ move
+ * c continues (only with a valid table), d opens the discovery screen over the table, Esc goes
+ * back to the form. While editing: Tab/↑/↓ move
  * between the row's fields, Enter saves the row, Esc drops the edit, other keys edit the field.
  */
 export default function useReviewTable(store: AppStore, isActive: boolean) {
@@ -45,7 +46,8 @@ export default function useReviewTable(store: AppStore, isActive: boolean) {
   useKeys(
     (input, key) => {
       if (key.ctrl) return; // Ctrl+C arrives as "c" with ctrl: the root's, not "continue"
-      const { editing, selected } = latest.current;
+      const { editing, selected, discovering } = latest.current;
+      if (discovering) return; // keys typed right after d belong to the discovery screen
       const actions = store.getState();
       if (editing) {
         if (key.escape) act({ type: 'end-edit' });
@@ -78,10 +80,11 @@ export default function useReviewTable(store: AppStore, isActive: boolean) {
         if (row) act({ type: 'start-edit', row });
       } else if (input === 'c') {
         if (actions.confirmTable().length > 0) act({ type: 'continue-with-problems' });
-      }
+      } else if (input === 'd') act({ type: 'discovery', open: true });
     },
-    { isActive },
+    { isActive: isActive && !state.discovering },
   );
 
-  return { state, shown, issues, window };
+  const closeDiscovery = () => act({ type: 'discovery', open: false });
+  return { state, shown, issues, window, closeDiscovery };
 }

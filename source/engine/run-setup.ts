@@ -23,6 +23,7 @@ import { LocalNodeConnection } from '../transport/local-connection.js';
 import type { NodeConnection } from '../transport/node-connection.js';
 import { readBootId, rebootAndReconnect } from '../transport/reboot.js';
 import { connectOverSsh, SshNodeConnection } from '../transport/ssh-connection.js';
+import { planSteps } from './carried-steps.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { type NodeRunEvent, runOnNodes } from './run-on-nodes.js';
 
@@ -114,6 +115,11 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
   const emit = (event: SetupEvent) => options.onEvent?.(event);
   const rows = options.rows.map((row) => ({ ...row }));
   const selected = new Set(options.nodes ?? rows.map((row) => row.hostname));
+  const plan = planSteps(
+    options.steps,
+    selected,
+    rows.map((row) => row.hostname),
+  );
   const memory: SetupMemory = {
     ...options.memory,
     rebootPending: [...options.memory.rebootPending],
@@ -300,11 +306,11 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     if (preflightChosen) await handleClonedCards();
     if (preflightChosen) emit({ type: 'step-finished', step: 'preflight' });
 
-    for (const id of options.steps) {
+    for (const id of plan.steps) {
       if (id === 'preflight') continue;
       if (options.signal?.aborted || stopped) break;
       for (const need of needs[id] ?? []) {
-        if (!options.steps.includes(need)) {
+        if (!plan.steps.includes(need)) {
           const step = stepsById[need];
           await runStep(
             step,
@@ -322,7 +328,8 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
       }
       const step = stepsById[id as NodeStepId];
       const targets = rows.filter((row) => step.appliesTo?.(row, cluster) ?? true);
-      const chosen = targets.filter((row) => selected.has(row.hostname));
+      if (!plan.isDue(id, cluster)) continue;
+      const chosen = targets.filter((row) => plan.nodesOf(id).has(row.hostname));
       emit({ type: 'step-started', step: id, nodes: chosen.map((row) => row.hostname) });
       // Logins can only be proven once the planned changes exist.
       if (
@@ -356,7 +363,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
         false,
       );
       // Data for steps that read every node (fan-in reads every key) also from nodes not chosen.
-      const unchosen = targets.filter((row) => !selected.has(row.hostname));
+      const unchosen = targets.filter((row) => !plan.nodesOf(id).has(row.hostname));
       if (unchosen.length > 0) await runStep(step, unchosen, true, true);
       saveMemory();
       emit({ type: 'step-finished', step: id });

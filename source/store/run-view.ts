@@ -4,7 +4,13 @@
 import type { RunOutcome } from '../engine/journaled-run.js';
 import type { LoginResult, NodeFailure, SetupEvent } from '../engine/run-setup.js';
 import { stepsById } from '../steps/all-steps.js';
-import type { GuideSection, PlannedChange, StepId, StepStatus } from '../steps/step.js';
+import {
+  type GuideSection,
+  type PlannedChange,
+  type StepId,
+  type StepStatus,
+  stepIds,
+} from '../steps/step.js';
 
 export type CellState = 'waiting' | 'running' | 'retrying' | StepStatus;
 
@@ -124,6 +130,10 @@ export function applySetupEvent(view: RunView, event: SetupEvent, now: number): 
       );
       return {
         ...view,
+        // A step the engine carries on through (keys for one node goes on to fan-in) gets its column.
+        steps: view.steps.includes(event.step)
+          ? view.steps
+          : stepIds.filter((step) => step === event.step || view.steps.includes(step)),
         current: event.step,
         cells: { ...view.cells, [event.step]: cells },
         stepNodes: { ...view.stepNodes, [event.step]: [...event.nodes] },

@@ -7,7 +7,7 @@ let servers = 0;
 
 export class Terminal {
   readonly socket = `pcw-cli-test-${process.pid}-${++servers}`;
-  private readonly target = 'wizard';
+  protected readonly target = 'wizard';
 
   /** Starts the command; when it ends the pane shows "[exit N]" and stays open to be read. */
   constructor(command: string, size = { columns: 120, rows: 40 }) {
@@ -24,7 +24,7 @@ export class Terminal {
     );
   }
 
-  private tmux(...args: string[]): string {
+  protected tmux(...args: string[]): string {
     return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], {
       encoding: 'utf8',
     });
@@ -33,6 +33,11 @@ export class Terminal {
   /** The screen as text; with colours: its escape sequences too. */
   screen(options: { colours?: boolean } = {}): string {
     return this.tmux('capture-pane', '-p', ...(options.colours ? ['-e'] : []), '-t', this.target);
+  }
+
+  /** Everything the terminal printed, scrolled-off lines included, wrapped lines joined. */
+  history(): string {
+    return this.tmux('capture-pane', '-p', '-J', '-S', '-', '-t', this.target);
   }
 
   /** Sends one key by tmux name (Enter, Escape, BSpace, Down, C-c) or literal text. */

@@ -8,17 +8,13 @@ import {
   clonedGroups,
   type DiscoveredMachine,
   describeMachineNotes,
-  describeMachines,
   progressBar,
   reachAtPatches,
-  suggestAssignment,
   type ThisMachine,
 } from '../discovery/discovery-report.js';
-import { readNeighbourTable } from '../discovery/neighbour-table.js';
+import { type Discovery, runDiscovery } from '../discovery/run-discovery.js';
 import { parseScanRange } from '../discovery/scan-range.js';
-import { scanForSsh } from '../discovery/scan-subnet.js';
 import { operatingSystemHint } from '../discovery/ssh-probe.js';
-import { readThisMachine } from '../discovery/this-machine.js';
 import type { NodeRow } from '../plan/plan-cluster.js';
 import { openSessionFile } from '../session/session-file.js';
 import { countEditedRows } from '../store/app-state.js';
@@ -111,10 +107,11 @@ export async function discoverCommand(
   io.stderr.write(
     `Looking for machines answering SSH in ${range.value.subnet} (${range.value.addresses.length} addresses; no password is sent)…\n`,
   );
-  let scan: Awaited<ReturnType<typeof scanForSsh>>;
+  let scan: Discovery;
   try {
-    scan = await scanForSsh(range.value.addresses, {
+    scan = await runDiscovery(range.value.addresses, rows, {
       signal: controller.signal,
+      ...(io.thisMachine ? { thisMachine: io.thisMachine } : {}),
       ...(drawsProgress
         ? {
             onProgress: ({ probed, total, found }) =>
@@ -128,13 +125,7 @@ export async function discoverCommand(
   }
   if (drawsProgress) io.stderr.write('\n');
 
-  const [neighbours, thisMachine] = await Promise.all([
-    readNeighbourTable(),
-    Promise.resolve((io.thisMachine ?? readThisMachine)()),
-  ]);
-  const machines = describeMachines(scan.found, { rows, neighbours, thisMachine });
-  const assignment =
-    rows.length > 0 ? suggestAssignment(rows, machines) : new Map<number, string>();
+  const { machines, suggestion: assignment } = scan;
   const seconds = (scan.durationMs / 1000).toFixed(1);
   say(
     `${machines.length === 0 ? 'No machine' : `${machines.length} machine${machines.length === 1 ? '' : 's'}`} answering SSH in ${range.value.subnet} (${scan.probed} of ${scan.total} addresses probed in ${seconds} s).`,

@@ -148,7 +148,10 @@ describe('pi-cluster-wizard discover', () => {
     });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /No machine answering SSH in .* \(254 of 254 addresses probed/);
-    assert.ok(result.ms < 10_000, `took ${result.ms} ms`);
+    // The scan itself (the process also starts Node and compiles the source through tsx).
+    const scanSeconds = Number(/probed in ([\d.]+) s/.exec(result.stdout)?.[1]);
+    assert.ok(scanSeconds < 5, `scan took ${scanSeconds} s`);
+    assert.ok(result.ms < 30_000, `took ${result.ms} ms`);
     console.log(
       `discover of an empty loopback /24, whole process: ${result.ms} ms; ${result.stdout.split('\n')[0]}`,
     );

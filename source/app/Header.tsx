@@ -12,18 +12,25 @@ export const guideSections: Record<ScreenName, string> = {
 export function Header({ screen, dryRun }: { screen: ScreenName; dryRun: boolean }) {
   const step = screenOrder.indexOf(screen) + 1;
   return (
+    <HeaderLines
+      section={guideSections[screen]}
+      detail={`Step ${step} of ${screenOrder.length}: ${screenTitles[screen]}${dryRun ? '  (dry run: nothing is changed on any Pi)' : ''}`}
+    />
+  );
+}
+
+/** The program's name, the guide's section in bold, and a dim line on where the person is. */
+export function HeaderLines({ section, detail }: { section: string; detail: string }) {
+  return (
     <Box flexDirection="column" marginBottom={1}>
       <Text>
         <Text bold color="cyan">
           pi-cluster-wizard
         </Text>
         <Text> · Cluster Guide › </Text>
-        <Text bold>{guideSections[screen]}</Text>
+        <Text bold>{section}</Text>
       </Text>
-      <Text dimColor>
-        Step {step} of {screenOrder.length}: {screenTitles[screen]}
-        {dryRun ? '  (dry run: nothing is changed on any Pi)' : ''}
-      </Text>
+      <Text dimColor>{detail}</Text>
     </Box>
   );
 }

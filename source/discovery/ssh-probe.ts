@@ -6,8 +6,8 @@
  * is written to known_hosts.
  */
 import { connect, type Socket } from 'node:net';
-import type { ServerHostKeyAlgorithm } from 'ssh2';
 import ssh2 from 'ssh2';
+import { hostKeyAlgorithms } from '../transport/host-keys.js';
 import { keyTypeOfBlob, sshFingerprint } from '../transport/known-hosts.js';
 
 const { Client } = ssh2;
@@ -34,17 +34,6 @@ export interface ProbeOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
 }
-
-/** ed25519 first, as OpenSSH's client asks: the fingerprint people compare with `ssh` prompts. */
-const hostKeyAlgorithms: ServerHostKeyAlgorithm[] = [
-  'ssh-ed25519',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'rsa-sha2-512',
-  'rsa-sha2-256',
-  'ssh-rsa',
-];
 
 /** Lines a server may send before its identification (RFC 4253 4.2) are skipped; this is plenty. */
 const maxPreambleBytes = 8192;

@@ -36,7 +36,8 @@ export interface HostKeyEvent {
   knownHostsPath: string;
 }
 
-const HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = [
+/** ed25519 first, as OpenSSH's client asks: the fingerprint people compare with `ssh` prompts. */
+export const hostKeyAlgorithms: ServerHostKeyAlgorithm[] = [
   'ssh-ed25519',
   'ecdsa-sha2-nistp256',
   'ecdsa-sha2-nistp384',
@@ -75,9 +76,9 @@ export function hostKeyAlgorithmsFor(
   const preferred = known
     .flatMap(algorithmsForKeyType)
     .filter((algorithm): algorithm is ServerHostKeyAlgorithm =>
-      (HOST_KEY_ALGORITHMS as string[]).includes(algorithm),
+      (hostKeyAlgorithms as string[]).includes(algorithm),
     );
-  return [...new Set([...preferred, ...HOST_KEY_ALGORITHMS])];
+  return [...new Set([...preferred, ...hostKeyAlgorithms])];
 }
 
 /** Appends one line, creating `~/.ssh` (0700) and the file (0600) the way `ssh` would. */

@@ -1,5 +1,6 @@
 import { Box, Static, Text, useStdout } from 'ink';
 import { useStore } from 'zustand';
+import { HeaderLines } from '../../app/Header.js';
 import { endOfRunLines, masterRebootLines } from '../../engine/journaled-run.js';
 import type { RunStore } from '../../store/run-store.js';
 import {
@@ -71,23 +72,14 @@ export function RunScreen({ store, isActive, onQuit, onForceQuit }: RunScreenPro
           </Text>
         )}
       </Static>
-      <Box flexDirection="column" marginBottom={1}>
-        <Text>
-          <Text bold color="cyan">
-            pi-cluster-wizard
-          </Text>
-          <Text> · Cluster Guide › </Text>
-          <Text bold>{planMode ? 'Plan' : (live?.section ?? 'Starting')}</Text>
-          {view.dryRun ? (
-            <Text color="yellow"> (dry run: nothing is changed on any Pi)</Text>
-          ) : null}
-        </Text>
-        <Text dimColor>
-          {planMode
+      <HeaderLines
+        section={`${planMode ? 'Plan' : (live?.section ?? 'Starting')}${view.dryRun ? ' (dry run: nothing is changed on any Pi)' : ''}`}
+        detail={
+          planMode
             ? `All ${sections.length} sections planned`
-            : `Section ${currentIndex + 1} of ${sections.length}${view.current ? ` · now: ${view.current}, ${stepTitle(view.current)}` : ''}`}
-        </Text>
-      </Box>
+            : `Section ${currentIndex + 1} of ${sections.length}${view.current ? ` · now: ${view.current}, ${stepTitle(view.current)}` : ''}`
+        }
+      />
       {planMode ? (
         <PlanView
           lines={plan}

@@ -142,6 +142,26 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (unknown.length > 0) {
     return usage(`Unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.join(' ')}`);
   }
+  // meow drops a value-taking flag with nothing after it: `run all --node --yes` would change
+  // every node instead of the one meant.
+  const withoutValue = flagArguments.find((argument, position) => {
+    const [name = '', value] = argument.split('=');
+    if (!flagsWithValues.has(name)) return false;
+    if (value !== undefined) return value === '';
+    const next = flagArguments[position + 1];
+    return next === undefined || next.startsWith('--');
+  });
+  if (withoutValue !== undefined) {
+    const flag = withoutValue.split('=')[0] ?? withoutValue;
+    const [what, example] = {
+      '--session': ['name', 'home-lab'],
+      '--node': ['hostname', 'worker3'],
+      '--password-file': ['file', '~/.pw'],
+      '--cluster': ['file', 'cluster.json'],
+      '--subnet': ['subnet', '192.168.0.0/24'],
+    }[flag] ?? ['value', 'VALUE'];
+    return usage(`${flag} needs a ${what}, e.g. ${flag} ${example}`);
+  }
 
   const cli = meow(helpText, {
     importMeta: import.meta,

@@ -124,6 +124,11 @@ describe('parseCommandLine', () => {
       [['run', 'keys', 'hosts'], /run takes one step or all \(got: keys hosts\)/],
       [['run', 'keys', '--mpi'], /--mpi and --harden go with run all/],
       [['run', '--node', ''], /--node needs a hostname/],
+      // Not every node: a forgotten name must not widen the run to the whole cluster.
+      [['run', 'all', '--node', '--yes'], /--node needs a hostname, e\.g\. --node worker3/],
+      [['run', 'all', '--node'], /--node needs a hostname/],
+      [['run', 'all', '--node='], /--node needs a hostname/],
+      [['run', 'all', '--cluster'], /--cluster needs a file/],
       [['--node', 'worker3'], /--node only go with: pi-cluster-wizard run/],
       [['--yes'], /--yes only go with: pi-cluster-wizard run/],
       [['status', 'now'], /status takes no arguments/],

@@ -5,6 +5,7 @@ import { render } from 'ink';
 import {
   endOfRunLines,
   type JournaledRunOptions,
+  masterRebootLines,
   runExitCodes,
   runJournaled,
 } from '../engine/journaled-run.js';
@@ -56,8 +57,13 @@ export async function runWithScreens(
       askFixClonedCards: (groups) => store.getState().askClonedCards(groups),
       onEvent: (event) => {
         store.getState().apply(event);
-        // The master's reboot may end this process: leave the terminal as it was before it does.
-        if (event.type === 'master-rebooting') instance.unmount();
+        // The master's reboot may end this process: leave the terminal as it was before it does,
+        // and say how to resume in plain lines (the screens would not draw again in time).
+        if (event.type === 'master-rebooting') {
+          instance.unmount();
+          const user = options.journal.settings.user;
+          out.write(`\n${masterRebootLines({ user, address: event.address }).join('\n')}\n`);
+        }
       },
     });
     store.getState().finish(outcome);

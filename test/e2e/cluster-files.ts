@@ -74,8 +74,10 @@ export async function labIndependentFiles(
   const result: Record<string, string> = {};
   for (const [index, each] of files.entries()) {
     for (const [file, content] of Object.entries(each)) {
-      const text = file.endsWith('/known_hosts') ? sortRecordedHostKeys(content) : content;
-      result[`${names[index]} ${file}`] = independent(text);
+      const text = independent(content);
+      result[`${names[index]} ${file}`] = file.endsWith('/known_hosts')
+        ? sortRecordedHostKeys(text)
+        : text;
     }
   }
   return result;

@@ -216,9 +216,17 @@ export const verifyStep: NodeStep = {
       `logs into ${others.length - failed.length} of ${others.length} nodes by name, no password`,
     );
     if (failed.length > 0) {
+      // A node that does not answer at all is not a key problem: say to bring it back first.
+      const silent = failed.filter((name) =>
+        /Connection refused|timed out|No route to host|Could not resolve|Connection closed/i.test(
+          row.get(name)?.detail ?? 'no answer',
+        ),
+      );
       throw new StepFailure(
         `${work.row.hostname}: cannot log in without a password to ${failed.map((name) => `${name} (${row.get(name)?.detail ?? 'no answer'})`).join(', ')}`,
-        `run the keys, fan-in, fan-out and known-hosts steps again, e.g. pi-cluster-wizard run fan-out --node ${failed[0]}`,
+        silent.length === failed.length
+          ? `check that ${silent.join(', ')} ${silent.length === 1 ? 'is' : 'are'} powered on with its SSH server running (sudo systemctl start ssh), then run: pi-cluster-wizard run verify`
+          : `run the keys, fan-in, fan-out and known-hosts steps again, e.g. pi-cluster-wizard run fan-out --node ${failed[0]}`,
       );
     }
   },

@@ -1,0 +1,536 @@
+// Benchmarks (not tests): the wizard's whole headless run against the guide done by hand with
+// OpenSSH and against Ansible, on fresh fake Pi labs of several sizes; start-up time; peak memory.
+// Prints a markdown table with the targets and writes bench/results/{results.md,time-by-nodes.svg,
+// results.json}. Run it with `bash bench/run.sh` (a private network namespace, as root).
+//
+//   bash bench/run.sh [--sizes 1,8,16,32] [--rss 1,32,64] [--only wizard,guide,ansible,startup]
+//                     [--out NAME] [--from bench/results/NAME.json (draw again, measure nothing)]
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { labPlan } from '../test/e2e/drive.js';
+import { type Lab, startLab } from '../test/lab/lab.js';
+import { drawTimeChart, type Series } from './time-chart.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
+const cli = `${root}/dist/cli.js`;
+const resultsDir = `${root}/bench/results`;
+const password = 'bench-Pa55-word';
+const rebootDelayMs = 1000;
+
+function option(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
+}
+const sizes = option('sizes', '1,8,16,32').split(',').map(Number);
+const rssSizes = option('rss', '1,32,64').split(',').map(Number);
+const outName = option('out', 'results');
+const only = new Set(option('only', 'wizard,guide,ansible,startup').split(','));
+
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function withLab<T>(nodes: number, work: (lab: Lab) => Promise<T>): Promise<T> {
+  const lab = await startLab({ nodes, profile: 'dhcpcd', rebootDelayMs, password });
+  try {
+    return await work(lab);
+  } finally {
+    await lab.stop();
+  }
+}
+
+/**
+ * Peak RSS (VmHWM, kB) and CPU time of every process running dist/cli.js in the master's PID
+ * namespace, sampled every 40 ms (a wizard killed by the master's reboot keeps its last sample).
+ */
+function watchWizard(lab: Lab): { stop: () => { peakRssKb: number; cpuMs: number } } {
+  let peak = 0;
+  const cpuTicks = new Map<string, number>();
+  let running = true;
+  const sample = () => {
+    const init = lab.nodes[0]!.pid();
+    if (init === undefined) return;
+    let namespace: string;
+    try {
+      namespace = readlinkSync(`/proc/${init}/ns/pid`);
+    } catch {
+      return;
+    }
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (readlinkSync(`/proc/${entry}/ns/pid`) !== namespace) continue;
+        if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(cli)) continue;
+        const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1];
+        if (hwm) peak = Math.max(peak, Number(hwm));
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the name.
+        const ticks = Number(fields[11]) + Number(fields[12]);
+        const key = `${entry}:${fields[19]}`; // pid and start time: one process
+        cpuTicks.set(key, Math.max(cpuTicks.get(key) ?? 0, ticks));
+      } catch {}
+    }
+  };
+  void (async () => {
+    while (running) {
+      sample();
+      await delay(40);
+    }
+  })();
+  return {
+    stop: () => {
+      running = false;
+      sample();
+      const ticks = [...cpuTicks.values()].reduce((sum, each) => sum + each, 0);
+      return { peakRssKb: peak, cpuMs: ticks * 10 };
+    },
+  };
+}
+
+/** CPU time (ms) of this process's reaped descendants: the lab's nodes and all they ran. */
+function childrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+interface Timed {
+  ms: number;
+  code: number | null;
+  /** Each output line with when it arrived (ms since the command started). */
+  lines: { at: number; text: string }[];
+  stderr: string;
+}
+
+/** Runs a shell command on the master as pi, each output line stamped as it is printed. */
+async function timedOnMaster(lab: Lab, command: string, input = ''): Promise<Timed> {
+  const stamp = `perl -MTime::HiRes=time -ne '$|=1; printf "%.3f %s", time*1000, $_'`;
+  const started = Date.now();
+  const result = await lab.nodes[0]!.runAsPi(`{ ${command} ; } 2>&1 | ${stamp}`, {
+    input,
+    timeoutMs: 1_800_000,
+  });
+  const ms = Date.now() - started;
+  const lines = result.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const space = line.indexOf(' ');
+      return { at: Number(line.slice(0, space)) - started, text: line.slice(space + 1) };
+    });
+  // The pipe's status is perl's: the command's own end shows in its output (or the reboot).
+  return { ms, code: result.code, lines, stderr: result.stderr };
+}
+
+async function masterBack(lab: Lab, bootsBefore: number): Promise<void> {
+  await lab.nodes[0]!.waitUntilUp({ afterBoot: bootsBefore, timeoutMs: 120_000 });
+}
+
+interface WizardRun {
+  nodes: number;
+  totalMs: number;
+  sections: Record<string, number>;
+  peakRssKb: number;
+  /** CPU time of the wizard's own processes. */
+  wizardCpuMs: number;
+  /** CPU time of everything the lab ran meanwhile (every node's sshd, shells, sudo), the wizard's included. */
+  labCpuMs: number;
+}
+
+const sectionOrder = ['preflight', 'network', 'reboot', 'resume', 'keys', 'verify'] as const;
+
+async function wizardRun(nodes: number): Promise<WizardRun> {
+  const cpuBefore = childrenCpuMs();
+  const run = await withLab(nodes, async (lab) => {
+    const master = lab.nodes[0]!;
+    const { settings, rows } = labPlan(lab, nodes);
+    await master.runAsPi('cat > ~/cluster.json', { input: JSON.stringify({ settings, rows }) });
+    const watch = watchWizard(lab);
+    const bootsBefore = master.bootCount;
+    const started = Date.now();
+    const run = `node ${cli} run all --yes --cluster /home/pi/cluster.json`;
+    const first = await timedOnMaster(lab, run, `${password}\n`);
+    await masterBack(lab, bootsBefore);
+    const backAt = Date.now() - started;
+    const secondStart = Date.now() - started;
+    const second = await timedOnMaster(lab, `node ${cli} run all --yes`, `${password}\n`);
+    const totalMs = Date.now() - started;
+    const { peakRssKb, cpuMs: wizardCpuMs } = watch.stop();
+    if (!second.lines.some((line) => line.text.startsWith('Done: every step is ok'))) {
+      throw new Error(
+        `wizard on ${nodes} nodes did not finish:\n${[...first.lines, ...second.lines].map((l) => l.text).join('\n')}`,
+      );
+    }
+    const at = (timed: Timed, offset: number, step: string) =>
+      offset + (timed.lines.find((line) => line.text === `== ${step}`)?.at ?? Number.NaN);
+    const sections: Record<string, number> = {
+      preflight: at(first, 0, 'static-ip') - at(first, 0, 'preflight'),
+      network: at(first, 0, 'reboot') - at(first, 0, 'static-ip'),
+      reboot: backAt - at(first, 0, 'reboot'),
+      resume: at(second, secondStart, 'keys') - secondStart,
+      keys: at(second, secondStart, 'verify') - at(second, secondStart, 'keys'),
+      verify: totalMs - at(second, secondStart, 'verify'),
+    };
+    return { nodes, totalMs, sections, peakRssKb, wizardCpuMs };
+  });
+  return { ...run, labCpuMs: childrenCpuMs() - cpuBefore };
+}
+
+async function guideRun(nodes: number): Promise<number> {
+  return withLab(nodes, async (lab) => {
+    const master = lab.nodes[0]!;
+    const { settings, rows } = labPlan(lab, nodes);
+    const table = rows.map((row) => `${row.hostname} ${row.reachAt} ${row.address}`).join('\n');
+    await master.runAsPi('cat > ~/table', { input: `${table}\n` });
+    const prefix = settings.subnet.split('/')[1]!;
+    const script = `${root}/bench/guide-by-hand.sh`;
+    const env = `PCW_PASSWORD='${password}' PCW_ASKPASS=${root}/test/lab/askpass.sh`;
+    const args = `~/table ${prefix} ${settings.gateway} ${settings.dns.join(' ')}`;
+    const bootsBefore = master.bootCount;
+    const started = Date.now();
+    const network = await timedOnMaster(lab, `${env} bash ${script} network ${args}`);
+    if (master.bootCount === bootsBefore && network.code !== null) {
+      await delay(3000);
+      if (master.bootCount === bootsBefore)
+        throw new Error(
+          `the guide's way on ${nodes} nodes stopped before the master's reboot:\n${network.lines.map((l) => l.text).join('\n')}`,
+        );
+    }
+    await masterBack(lab, bootsBefore);
+    const keys = await timedOnMaster(lab, `${env} bash ${script} keys ${args}`);
+    const ms = Date.now() - started;
+    const logins = keys.lines.filter((line) =>
+      rows.some((row) => row.hostname === line.text),
+    ).length;
+    if (logins !== nodes * nodes) {
+      throw new Error(
+        `the guide's way on ${nodes} nodes: ${logins} of ${nodes * nodes} logins:\n${[...network.lines, ...keys.lines].map((l) => l.text).join('\n')}`,
+      );
+    }
+    return ms;
+  });
+}
+
+function inventory(lab: Lab, nodes: number, phase: 'network' | 'keys'): string {
+  const { settings, rows } = labPlan(lab, nodes);
+  const line = (row: (typeof rows)[number]) =>
+    `${row.hostname} static_address=${row.address}${row.index === 0 ? ' ansible_connection=local' : ` ansible_host=${phase === 'network' ? row.reachAt : row.address}`}`;
+  return [
+    '[masters]',
+    line(rows[0]!),
+    '[workers]',
+    ...rows.slice(1).map(line),
+    '[pis:children]',
+    'masters',
+    'workers',
+    '[pis:vars]',
+    'ansible_user=pi',
+    `ansible_become_password=${password}`,
+    'ansible_python_interpreter=/usr/bin/python3',
+    `prefix_length=${settings.subnet.split('/')[1]}`,
+    `gateway=${settings.gateway}`,
+    `dns=${settings.dns.join(' ')}`,
+    '',
+  ].join('\n');
+}
+
+const ansibleConfig = `[defaults]
+host_key_checking = False
+interpreter_python = /usr/bin/python3
+stdout_callback = default
+[ssh_connection]
+pipelining = True
+ssh_args = -F /dev/null -o StrictHostKeyChecking=accept-new -o ControlMaster=auto -o ControlPersist=60s -o NumberOfPasswordPrompts=1 -o PreferredAuthentications=password -o PasswordAuthentication=yes
+`;
+
+async function ansibleRun(nodes: number, forks: number): Promise<number> {
+  return withLab(nodes, async (lab) => {
+    const master = lab.nodes[0]!;
+    await master.runAsPi('mkdir -p ~/ansible && cat > ~/ansible/ansible.cfg', {
+      input: ansibleConfig,
+    });
+    await master.runAsPi('cat > ~/ansible/network.ini', {
+      input: inventory(lab, nodes, 'network'),
+    });
+    await master.runAsPi('cat > ~/ansible/keys.ini', { input: inventory(lab, nodes, 'keys') });
+    const env = `cd ~/ansible && ANSIBLE_CONFIG=~/ansible/ansible.cfg SSH_ASKPASS=${root}/test/lab/askpass.sh SSH_ASKPASS_REQUIRE=force PCW_LAB_SSH_PASSWORD='${password}' setsid`;
+    const playbook = (phase: string) =>
+      `${env} ansible-playbook -f ${forks} -i ${phase}.ini ${root}/bench/ansible/${phase}.yml; echo "exit $?"`;
+    const bootsBefore = master.bootCount;
+    const started = Date.now();
+    const network = await timedOnMaster(lab, playbook('network'));
+    const failedPlay = (timed: Timed) => !timed.lines.some((line) => line.text === 'exit 0');
+    if (failedPlay(network)) {
+      throw new Error(
+        `ansible network play failed:\n${network.lines.map((l) => l.text).join('\n')}`,
+      );
+    }
+    await master.runAsRoot('reboot');
+    await masterBack(lab, bootsBefore);
+    const keys = await timedOnMaster(lab, playbook('keys'));
+    const ms = Date.now() - started;
+    if (failedPlay(keys)) {
+      throw new Error(`ansible keys play failed:\n${keys.lines.map((l) => l.text).join('\n')}`);
+    }
+    return ms;
+  });
+}
+
+/** Milliseconds until the child prints `ready` (or exits, when `ready` is undefined); median of runs. */
+async function startupMs(command: string[], ready: string | undefined, runs = 9): Promise<number> {
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const started = process.hrtime.bigint();
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(command[0]!, command.slice(1), {
+        stdio: ['pipe', 'pipe', 'ignore'],
+        env: {
+          ...process.env,
+          PI_CLUSTER_WIZARD_CONFIG_DIR: `/tmp/pcw-bench-config-${process.pid}`,
+          TERM: 'xterm-256color',
+          COLUMNS: '100',
+          LINES: '30',
+        },
+      });
+      let seen = '';
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        times.push(Number(process.hrtime.bigint() - started) / 1e6);
+        if (ready !== undefined && child.pid !== undefined) child.kill('SIGKILL');
+        resolve();
+      };
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        seen += chunk;
+        if (ready !== undefined && seen.includes(ready)) finish();
+      });
+      child.once('error', reject);
+      child.once('exit', () => (ready === undefined ? finish() : undefined));
+      setTimeout(() => {
+        if (!done) reject(new Error(`${command.join(' ')} never printed ${ready}:\n${seen}`));
+      }, 20_000).unref();
+    });
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+}
+
+interface Results {
+  machine: string;
+  wizard: WizardRun[];
+  guide: { nodes: number; ms: number }[];
+  ansible: { nodes: number; forks: number | 'N'; ms: number }[];
+  ansibleProblem?: string;
+  startup?: {
+    nodeMs: number;
+    helpMs: number;
+    firstFrameMs: number;
+    bundleHelpMs?: number;
+    bundleFirstFrameMs?: number;
+  };
+}
+
+function ansibleInstalled(): string | undefined {
+  try {
+    readFileSync('/usr/bin/ansible-playbook');
+    return undefined;
+  } catch {
+    return 'Ansible is not installed here (apt-get install -y ansible could not install it): its columns are empty.';
+  }
+}
+
+async function main(): Promise<void> {
+  const results: Results = {
+    machine: `${readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm)?.length ?? '?'} cores, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} at start`,
+    wizard: [],
+    guide: [],
+    ansible: [],
+  };
+  const log = (text: string) => process.stderr.write(`${new Date().toISOString()} ${text}\n`);
+  const from = option('from', '');
+  if (from !== '') {
+    // Only draw again: the tables and chart of results measured before.
+    Object.assign(results, JSON.parse(readFileSync(from, 'utf8')));
+    only.clear();
+  }
+  if (only.has('startup')) {
+    const nodeMs = await startupMs(['node', '-e', '0'], undefined);
+    const helpMs = await startupMs(['node', cli, '--help'], undefined);
+    // Ink draws only at a terminal: `script` gives it a pseudo-terminal.
+    const firstFrameMs = await startupMs(
+      ['script', '-qfec', `node ${cli} --fresh`, '/dev/null'],
+      'Begin',
+    );
+    // The same program as one file (esbuild, from tsx's dependencies), to see what loading the
+    // modules of Ink and its dependencies one by one costs.
+    const bundle = `/tmp/pcw-bench-bundle-${process.pid}.mjs`;
+    const built = spawnSync(
+      `${root}/node_modules/.bin/esbuild`,
+      [
+        `${root}/dist/cli.js`,
+        '--bundle',
+        '--platform=node',
+        '--format=esm',
+        '--target=node20',
+        `--outfile=${bundle}`,
+        '--define:process.env.NODE_ENV="production"',
+        '--external:react-devtools-core',
+        '--external:cpu-features',
+        '--log-level=error',
+        "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      ],
+      { encoding: 'utf8' },
+    );
+    const bundled =
+      built.status === 0
+        ? {
+            bundleHelpMs: await startupMs(['node', bundle, '--help'], undefined),
+            bundleFirstFrameMs: await startupMs(
+              ['script', '-qfec', `node ${bundle} --fresh`, '/dev/null'],
+              'Begin',
+            ),
+          }
+        : {};
+    rmSync(bundle, { force: true });
+    results.startup = { nodeMs, helpMs, firstFrameMs, ...bundled };
+    log(`startup ${JSON.stringify(results.startup)}`);
+  }
+  const wizardSizes = [...new Set([...sizes, ...rssSizes])].sort((a, b) => a - b);
+  for (const nodes of wizardSizes) {
+    if (only.has('wizard')) {
+      const run = await wizardRun(nodes);
+      results.wizard.push(run);
+      log(`wizard ${nodes}: ${seconds(run.totalMs)} s, ${run.peakRssKb} kB`);
+    }
+    if (!sizes.includes(nodes)) continue;
+    if (only.has('guide')) {
+      const ms = await guideRun(nodes);
+      results.guide.push({ nodes, ms });
+      log(`guide ${nodes}: ${seconds(ms)} s`);
+    }
+    if (only.has('ansible')) {
+      results.ansibleProblem = ansibleInstalled();
+      if (results.ansibleProblem) continue;
+      for (const forks of nodes > 5 ? [5, nodes] : [5]) {
+        const ms = await ansibleRun(nodes, forks);
+        results.ansible.push({ nodes, forks: forks === 5 ? 5 : 'N', ms });
+        log(`ansible ${nodes} forks ${forks}: ${seconds(ms)} s`);
+      }
+    }
+  }
+  const report = formatReport(results);
+  process.stdout.write(report);
+  writeFileSync(`${resultsDir}/${outName}.md`, report);
+  writeFileSync(`${resultsDir}/${outName}.json`, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(`${resultsDir}/${outName}-time-by-nodes.svg`, chart(results));
+}
+
+function chart(results: Results): string {
+  const series: Series[] = [
+    {
+      name: 'wizard',
+      points: results.wizard
+        .filter((run) => sizes.includes(run.nodes))
+        .map((run) => ({ x: run.nodes, y: run.totalMs / 1000 })),
+    },
+    {
+      name: 'guide by hand (ssh/scp)',
+      points: results.guide.map((g) => ({ x: g.nodes, y: g.ms / 1000 })),
+    },
+    {
+      name: 'Ansible forks 5',
+      points: results.ansible
+        .filter((a) => a.forks === 5)
+        .map((a) => ({ x: a.nodes, y: a.ms / 1000 })),
+    },
+    {
+      name: 'Ansible forks N',
+      points: results.ansible
+        .filter((a) => a.forks === 'N' || a.nodes <= 5)
+        .map((a) => ({ x: a.nodes, y: a.ms / 1000 })),
+    },
+  ];
+  return drawTimeChart('Whole setup: time against node count (reboot delay 1 s)', series);
+}
+
+function formatReport(results: Results): string {
+  const out: string[] = [];
+  out.push(`# Benchmarks (${new Date().toISOString().slice(0, 10)}, ${results.machine})`, '');
+  out.push(
+    `Fresh fake Pi labs (dhcpcd profile, reboot delay ${rebootDelayMs} ms). Times are wall-clock seconds for the whole setup: network, reboots (the master's included), keys, verify.`,
+    '',
+  );
+  const wizardAt = (n: number) => results.wizard.find((run) => run.nodes === n);
+  const guideAt = (n: number) => results.guide.find((run) => run.nodes === n);
+  const ansibleAt = (n: number, forks: 5 | 'N') =>
+    results.ansible.find(
+      (run) => run.nodes === n && (run.forks === forks || (n <= 5 && run.forks === 5)),
+    );
+  const cell = (ms: number | undefined) => (ms === undefined ? '–' : seconds(ms));
+  out.push('| nodes | wizard | guide by hand (ssh/scp) | Ansible forks 5 | Ansible forks N |');
+  out.push('|---:|---:|---:|---:|---:|');
+  for (const n of sizes) {
+    out.push(
+      `| ${n} | ${cell(wizardAt(n)?.totalMs)} | ${cell(guideAt(n)?.ms)} | ${cell(ansibleAt(n, 5)?.ms)} | ${cell(ansibleAt(n, 'N')?.ms)} |`,
+    );
+  }
+  if (results.ansibleProblem) out.push('', results.ansibleProblem);
+  out.push('', "The wizard's run by section (seconds):", '');
+  out.push(
+    `| nodes | ${sectionOrder.join(' | ')} | total | peak RSS (MB) | wizard CPU (s) | all CPU (s) |`,
+  );
+  out.push(`|---:|${sectionOrder.map(() => '---:|').join('')}---:|---:|---:|---:|`);
+  for (const run of results.wizard) {
+    out.push(
+      `| ${run.nodes} | ${sectionOrder.map((s) => seconds(run.sections[s] ?? Number.NaN)).join(' | ')} | ${seconds(run.totalMs)} | ${(run.peakRssKb / 1024).toFixed(1)} | ${seconds(run.wizardCpuMs ?? Number.NaN)} | ${seconds(run.labCpuMs ?? Number.NaN)} |`,
+    );
+  }
+  out.push(
+    '',
+    "CPU: the wizard's own processes, and everything the run made the machine do (every fake Pi's sshd, shells, sudo and ssh, on the same cores as the wizard).",
+    '',
+    'Sections: preflight (connect, read every node), network (static-ip, hostname, hosts, ssh), reboot (workers, then the master, until it answers), resume (the second run re-checking the finished steps), keys (keys, fan-in, fan-out, known-hosts), verify (every node logs into every other).',
+  );
+  if (results.startup) {
+    const { nodeMs, helpMs, firstFrameMs } = results.startup;
+    out.push('', '| start-up (median of 9) | ms |', '|---|---:|');
+    out.push(`| node -e 0 | ${nodeMs.toFixed(0)} |`);
+    out.push(`| pi-cluster-wizard --help | ${helpMs.toFixed(0)} |`);
+    out.push(`| pi-cluster-wizard, first frame | ${firstFrameMs.toFixed(0)} |`);
+    const { bundleHelpMs, bundleFirstFrameMs } = results.startup;
+    if (bundleHelpMs !== undefined && bundleFirstFrameMs !== undefined) {
+      out.push(`| the same bundled into one file (esbuild): --help | ${bundleHelpMs.toFixed(0)} |`);
+      out.push(
+        `| the same bundled into one file (esbuild): first frame | ${bundleFirstFrameMs.toFixed(0)} |`,
+      );
+    }
+  }
+  out.push('', '| target | measured | result |', '|---|---|---|');
+  const target = (name: string, measured: number | undefined, text: string, pass: boolean) =>
+    out.push(
+      `| ${name} | ${measured === undefined || Number.isNaN(measured) ? 'not measured' : text} | ${measured === undefined || Number.isNaN(measured) ? '–' : pass ? 'pass' : 'MISS'} |`,
+    );
+  const one = wizardAt(1)?.totalMs;
+  const thirtyTwo = wizardAt(32)?.totalMs;
+  const scale = one && thirtyTwo ? thirtyTwo / one : undefined;
+  target('32 nodes ≤ 1.5 × 1 node', scale, `${scale?.toFixed(2)} ×`, (scale ?? 99) <= 1.5);
+  const w16 = wizardAt(16)?.totalMs;
+  const a16 = ansibleAt(16, 5)?.ms;
+  const speedup = w16 && a16 ? a16 / w16 : undefined;
+  target(
+    '16 nodes ≥ 5 × faster than Ansible forks 5',
+    speedup,
+    `${speedup?.toFixed(2)} ×`,
+    (speedup ?? 0) >= 5,
+  );
+  const frame = results.startup ? results.startup.firstFrameMs / results.startup.nodeMs : undefined;
+  target('first frame ≤ 3 × node -e 0', frame, `${frame?.toFixed(2)} ×`, (frame ?? 99) <= 3);
+  const rss = wizardAt(64)?.peakRssKb;
+  const mb = rss === undefined ? undefined : rss / 1024;
+  target('peak RSS ≤ 150 MB at 64 nodes', mb, `${mb?.toFixed(1)} MB`, (mb ?? 999) <= 150);
+  out.push('');
+  return out.join('\n');
+}
+
+await main();

@@ -23,11 +23,14 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Every node logs into every other by name with plain OpenSSH, no password. */
 async function assertEveryLogin(lab: Lab): Promise<void> {
-  for (const [index, node] of lab.nodes.entries()) {
-    const logins = await node.runAsPi(
-      `for h in ${names.join(' ')}; do ssh -n -o BatchMode=yes "$h" hostname; done`,
-      { timeoutMs: 60_000 },
-    );
+  const matrix = await Promise.all(
+    lab.nodes.map((node) =>
+      node.runAsPi(`for h in ${names.join(' ')}; do ssh -n -o BatchMode=yes "$h" hostname; done`, {
+        timeoutMs: 60_000,
+      }),
+    ),
+  );
+  for (const [index, logins] of matrix.entries()) {
     assert.equal(
       logins.stdout,
       names.map((name) => `${name}\n`).join(''),

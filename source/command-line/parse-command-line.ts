@@ -68,7 +68,8 @@ export const helpText = `
     STEP            all (the default: the guide's steps; mpi and harden only with --mpi, --harden)
                     or one of: ${stepIds.slice(0, 7).join(', ')},
                     ${stepIds.slice(7).join(', ')}
-    --node NAME     Only change this node (repeatable; all = every node). Others are only read.
+    --node NAME     Only change this node (repeatable; all = every node). Others are only read,
+                    except that keys for a node also fans its key in and out (fan-in, fan-out)
     --yes           Do not ask before changing the Pis, and print plain lines instead of screens
                     (needed when there is no terminal)
     --password-file FILE

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { ReadStream } from 'node:tty';
 import type { StepsOptions } from '../command-line/parse-command-line.js';
+import { planSteps } from '../engine/carried-steps.js';
 import {
   type ClusterSettings,
   type NodeRow,
@@ -102,7 +103,13 @@ export async function runStepsCommand(
       );
     }
     const targets = options.nodes?.join(', ') ?? `all ${session.rows.length} Pis`;
-    const answer = await ask(io, `Run ${options.steps.join(', ')} on ${targets}? [y/N] `);
+    // Steps a step for some nodes carries on through (keys → fan-in, fan-out, known-hosts).
+    const names = session.rows.map((row) => row.hostname);
+    const carried = planSteps(options.steps, new Set(options.nodes ?? names), names).steps.filter(
+      (step) => !options.steps.includes(step),
+    );
+    const then = carried.length > 0 ? `, then ${carried.join(', ')} where needed` : '';
+    const answer = await ask(io, `Run ${options.steps.join(', ')} on ${targets}${then}? [y/N] `);
     if (answer === 'interrupted') return runExitCodes.interrupted;
     if (!/^y(es)?$/i.test(answer)) {
       io.stderr.write('Nothing was changed.\n');

@@ -41,7 +41,8 @@ export function RunScreen({ store, isActive, onQuit, onForceQuit }: RunScreenPro
     sections.findIndex((each) => view.current !== undefined && each.steps.includes(view.current)),
   );
   const live = sections[currentIndex];
-  const finished = view.outcome ? sections : sections.slice(0, currentIndex);
+  // The live section stays a table to the end; only the ones before it shrink to a line.
+  const finished = sections.slice(0, currentIndex);
   const planMode = Boolean(view.outcome && view.dryRun);
   const plan = planMode ? planLines(view) : [];
   const failure = view.failures[0];

@@ -96,7 +96,7 @@ export function DiscoveryScreen({
             <Box>
               <Text>{'  '}</Text>
               {Object.entries(columnWidths).map(([title, width]) => (
-                <Box key={title} width={width}>
+                <Box key={title} width={width} paddingRight={1}>
                   <Text bold underline>
                     {title}
                   </Text>
@@ -116,7 +116,7 @@ export function DiscoveryScreen({
                 <Box key={machine.address}>
                   <Text color={selected ? 'cyan' : undefined}>{selected ? '› ' : '  '}</Text>
                   {cells.map((cell) => (
-                    <Box key={cell.title} width={columnWidths[cell.title]}>
+                    <Box key={cell.title} width={columnWidths[cell.title]} paddingRight={1}>
                       <Text
                         wrap="truncate-end"
                         inverse={selected && cell.title === 'Row'}

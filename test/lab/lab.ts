@@ -257,6 +257,8 @@ function sshGreets(address: string): Promise<boolean> {
     };
     socket.setTimeout(2000, () => done(false));
     socket.once('error', () => done(false));
+    // sshd under load drops a new connection before its banner (MaxStartups): no data, no error.
+    socket.once('close', () => done(false));
     socket.once('data', (data) => done(data.toString('latin1').startsWith('SSH-')));
   });
 }

@@ -16,7 +16,7 @@ import {
   StepWork,
 } from '../steps/step.js';
 import type { CommandLog } from '../transport/command-log.js';
-import { formatTransportError, isTransportError } from '../transport/errors.js';
+import { formatTransportError, isTransient, isTransportError } from '../transport/errors.js';
 import { defaultKnownHostsPath, type HostKeyEvent } from '../transport/host-keys.js';
 import { sshFingerprint } from '../transport/known-hosts.js';
 import { LocalNodeConnection } from '../transport/local-connection.js';
@@ -157,21 +157,43 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
             ...(options.password === undefined ? {} : { password: options.password }),
             ...(options.commandLog ? { commandLog: options.commandLog } : {}),
           })
-        : await connectOverSsh({
-            node: row.hostname,
-            host: row.reachAt,
-            credentials: {
-              username: options.settings.user,
-              ...(options.password === undefined ? {} : { password: options.password }),
-            },
-            knownHostsPath: cluster.knownHostsPath,
-            recordNewHostKeys: !cluster.dryRun,
-            ...(options.commandLog ? { commandLog: options.commandLog } : {}),
-            ...(options.signal ? { signal: options.signal } : {}),
-            onHostKey: (event) => emit({ type: 'host-key', event }),
-          });
+        : await connectWorker(row);
     connections.set(row.hostname, connection);
     return connection;
+  };
+
+  const connectAt = (row: NodeRow, host: string) =>
+    connectOverSsh({
+      node: row.hostname,
+      host,
+      credentials: {
+        username: options.settings.user,
+        ...(options.password === undefined ? {} : { password: options.password }),
+      },
+      knownHostsPath: cluster.knownHostsPath,
+      recordNewHostKeys: !cluster.dryRun,
+      ...(options.commandLog ? { commandLog: options.commandLog } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onHostKey: (event) => emit({ type: 'host-key', event }),
+    });
+
+  /**
+   * A worker where it answered last; if nothing answers there, at its static address: a run cut
+   * off (killed, the person's SSH session lost) after rebooting it but before saving where it
+   * came back leaves the old address in the session.
+   */
+  const connectWorker = async (row: NodeRow): Promise<NodeConnection> => {
+    try {
+      return await connectAt(row, row.reachAt);
+    } catch (error) {
+      if (row.reachAt === row.address || !isTransient(error)) throw error;
+      const connection = await connectAt(row, row.address).catch(() => {
+        throw error;
+      });
+      row.reachAt = row.address;
+      emit({ type: 'reach-changed', node: row.hostname, address: row.address });
+      return connection;
+    }
   };
 
   const report = (

@@ -377,6 +377,7 @@ async function main(): Promise<void> {
         '--define:process.env.NODE_ENV="production"',
         '--external:react-devtools-core',
         '--external:cpu-features',
+        '--external:*.node',
         '--log-level=error',
         "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       ],

@@ -5,8 +5,8 @@
 //
 //   bash bench/run.sh [--sizes 1,8,16,32] [--rss 1,32,64] [--only wizard,guide,ansible,startup]
 //                     [--out NAME] [--from bench/results/NAME.json (draw again, measure nothing)]
-import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { labPlan } from '../test/e2e/drive.js';
 import { type Lab, startLab } from '../test/lab/lab.js';
@@ -307,7 +307,11 @@ async function startupMs(command: string[], ready: string | undefined, runs = 9)
         if (ready !== undefined && seen.includes(ready)) finish();
       });
       child.once('error', reject);
-      child.once('exit', () => (ready === undefined ? finish() : undefined));
+      child.once('exit', (code) => {
+        if (ready === undefined) finish();
+        else if (!done)
+          reject(new Error(`${command.join(' ')} ended (${code}) before ${ready}:\n${seen}`));
+      });
       setTimeout(() => {
         if (!done) reject(new Error(`${command.join(' ')} never printed ${ready}:\n${seen}`));
       }, 20_000).unref();
@@ -326,8 +330,6 @@ interface Results {
     nodeMs: number;
     helpMs: number;
     firstFrameMs: number;
-    bundleHelpMs?: number;
-    bundleFirstFrameMs?: number;
   };
 }
 
@@ -362,39 +364,7 @@ async function main(): Promise<void> {
       ['script', '-qfec', `node ${cli} --fresh`, '/dev/null'],
       'Begin',
     );
-    // The same program as one file (esbuild, from tsx's dependencies), to see what loading the
-    // modules of Ink and its dependencies one by one costs.
-    const bundle = `/tmp/pcw-bench-bundle-${process.pid}.mjs`;
-    const built = spawnSync(
-      `${root}/node_modules/.bin/esbuild`,
-      [
-        `${root}/dist/cli.js`,
-        '--bundle',
-        '--platform=node',
-        '--format=esm',
-        '--target=node20',
-        `--outfile=${bundle}`,
-        '--define:process.env.NODE_ENV="production"',
-        '--external:react-devtools-core',
-        '--external:cpu-features',
-        '--external:*.node',
-        '--log-level=error',
-        "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-      ],
-      { encoding: 'utf8' },
-    );
-    const bundled =
-      built.status === 0
-        ? {
-            bundleHelpMs: await startupMs(['node', bundle, '--help'], undefined),
-            bundleFirstFrameMs: await startupMs(
-              ['script', '-qfec', `node ${bundle} --fresh`, '/dev/null'],
-              'Begin',
-            ),
-          }
-        : {};
-    rmSync(bundle, { force: true });
-    results.startup = { nodeMs, helpMs, firstFrameMs, ...bundled };
+    results.startup = { nodeMs, helpMs, firstFrameMs };
     log(`startup ${JSON.stringify(results.startup)}`);
   }
   const wizardSizes = [...new Set([...sizes, ...rssSizes])].sort((a, b) => a - b);
@@ -499,13 +469,6 @@ function formatReport(results: Results): string {
     out.push(`| node -e 0 | ${nodeMs.toFixed(0)} |`);
     out.push(`| pi-cluster-wizard --help | ${helpMs.toFixed(0)} |`);
     out.push(`| pi-cluster-wizard, first frame | ${firstFrameMs.toFixed(0)} |`);
-    const { bundleHelpMs, bundleFirstFrameMs } = results.startup;
-    if (bundleHelpMs !== undefined && bundleFirstFrameMs !== undefined) {
-      out.push(`| the same bundled into one file (esbuild): --help | ${bundleHelpMs.toFixed(0)} |`);
-      out.push(
-        `| the same bundled into one file (esbuild): first frame | ${bundleFirstFrameMs.toFixed(0)} |`,
-      );
-    }
   }
   out.push('', '| target | measured | result |', '|---|---|---|');
   const target = (name: string, measured: number | undefined, text: string, pass: boolean) =>

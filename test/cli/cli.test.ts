@@ -92,7 +92,7 @@ describe('the built wizard in a terminal', () => {
     const first = wizardIn(dir);
     let table: string[];
     try {
-      await first.waitFor('Begin: describe the cluster');
+      await first.waitFor('Begin: describe the cluster', 30_000);
       await first.press('Enter', 'Step 2 of 4: Cluster settings');
       await first.press('BSpace', '"" is not a whole number');
       await first.type('6');
@@ -124,7 +124,7 @@ describe('the built wizard in a terminal', () => {
 
     const second = wizardIn(dir);
     try {
-      await second.waitFor('Resume where you left off (Review the lookup table, 6 nodes)');
+      await second.waitFor('Resume where you left off (Review the lookup table, 6 nodes)', 30_000);
       const screen = await second.press('Enter', 'Step 3 of 4: Review the lookup table');
       assert.deepEqual(tableRows(screen), table);
       second.send('C-c');
@@ -140,7 +140,7 @@ describe('the built wizard in a terminal', () => {
     fs.writeFileSync(path.join(dir, 'session-default.json'), 'not json{');
     const terminal = wizardIn(dir);
     try {
-      await terminal.waitFor(/It was moved to\s+.*session-default\.json\.corrupt-/);
+      await terminal.waitFor(/It was moved to\s+.*session-default\.json\.corrupt-/, 30_000);
       await terminal.waitFor('Begin: describe the cluster');
       terminal.send('C-c');
       assert.equal(await terminal.exitCode(), 130);
@@ -165,7 +165,7 @@ describe('the built wizard in a terminal', () => {
       for (const [args, env, coloured] of runs) {
         const terminal = wizardIn(dir, args, env);
         try {
-          await terminal.waitFor('Begin: describe the cluster');
+          await terminal.waitFor('Begin: describe the cluster', 30_000);
           const screen = terminal.screen({ colours: true });
           assert.equal(screen.includes(cyan), coloured, `${args} ${env}`);
           terminal.send('C-c');

@@ -229,6 +229,7 @@ const snapshotFiles = [
   '/home/pi/.ssh/id_ed25519.pub',
 ];
 const wizardBlockBegin = '# BEGIN pi-cluster-wizard cluster';
+const wizardBlockEnd = '# END pi-cluster-wizard cluster';
 
 /**
  * Every file the setup writes, on every node, with mode and owner and the running hostname, in a
@@ -265,18 +266,21 @@ export async function comparableSnapshot(lab: Lab): Promise<string> {
     for (const file of snapshotFiles) {
       let content = await node.readFile(file).catch(() => '(none)');
       if (node.index === 0 && file.endsWith('known_hosts')) {
-        const start = content.indexOf(wizardBlockBegin);
-        const outside = start === -1 ? content : content.slice(0, start);
-        const block = start === -1 ? '' : content.slice(start);
+        // Lines inside the wizard's block stay in order; the others (before or after it) are sets.
+        const block: string[] = [];
+        const outside: string[] = [];
+        let inside = false;
+        for (const line of content.split('\n')) {
+          if (line === wizardBlockBegin) inside = true;
+          (inside ? block : outside).push(line);
+          if (line === wizardBlockEnd) inside = false;
+        }
         const recorded = [
           ...new Set(
-            outside
-              .split('\n')
-              .filter(Boolean)
-              .map((line) => normalize(line.split(' ').slice(0, 2).join(' '))),
+            outside.filter(Boolean).map((line) => normalize(line.split(' ').slice(0, 2).join(' '))),
           ),
         ].sort();
-        content = `(first-contact records) ${recorded.join(' | ')}\n${block}`;
+        content = `(first-contact records) ${recorded.join(' | ')}\n${block.join('\n')}\n`;
       }
       parts.push(`== node ${node.index} ${file}\n${normalize(content)}`);
     }

@@ -27,7 +27,8 @@ const rssSizes = option('rss', '1,32,64').split(',').map(Number);
 const outName = option('out', 'results');
 const only = new Set(option('only', 'wizard,guide,ansible,startup').split(','));
 
-const seconds = (ms: number) => (ms / 1000).toFixed(1);
+const seconds = (ms: number | undefined) =>
+  ms === undefined || Number.isNaN(ms) ? '–' : (ms / 1000).toFixed(1);
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function withLab<T>(nodes: number, work: (lab: Lab) => Promise<T>): Promise<T> {
@@ -454,7 +455,7 @@ function formatReport(results: Results): string {
   out.push(`|---:|${sectionOrder.map(() => '---:|').join('')}---:|---:|---:|---:|`);
   for (const run of results.wizard) {
     out.push(
-      `| ${run.nodes} | ${sectionOrder.map((s) => seconds(run.sections[s] ?? Number.NaN)).join(' | ')} | ${seconds(run.totalMs)} | ${(run.peakRssKb / 1024).toFixed(1)} | ${seconds(run.wizardCpuMs ?? Number.NaN)} | ${seconds(run.labCpuMs ?? Number.NaN)} |`,
+      `| ${run.nodes} | ${sectionOrder.map((s) => seconds(run.sections[s] ?? Number.NaN)).join(' | ')} | ${seconds(run.totalMs)} | ${(run.peakRssKb / 1024).toFixed(1)} | ${seconds(run.wizardCpuMs)} | ${seconds(run.labCpuMs)} |`,
     );
   }
   out.push(

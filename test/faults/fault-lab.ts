@@ -1,8 +1,10 @@
 // Helpers for the fault suite: faults put on and taken off a lab node, the wizard run on the master
 // with its output watched while it runs, a snapshot of every file the setup writes made comparable
 // across labs, and the search for the password in everything the wizard left behind.
+
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Lab, LabNode } from '../lab/lab.js';
 
 /** Distinctive, so that finding it anywhere means it leaked (unlike 'raspberry' in 'raspberrypi'). */
@@ -332,6 +334,8 @@ export async function leftoverTemporaryFiles(lab: Lab): Promise<string[]> {
  * backups) and the temporary directories. /etc/shadow holds a hash, not the password.
  */
 export async function filesHoldingPassword(lab: Lab): Promise<string[]> {
+  // The checkout itself (under /tmp in CI, and visible in every node) holds the tests' password.
+  const checkout = fileURLToPath(new URL('../../', import.meta.url));
   const found: string[] = [];
   for (const node of lab.nodes) {
     const result = await node
@@ -343,7 +347,7 @@ export async function filesHoldingPassword(lab: Lab): Promise<string[]> {
     found.push(
       ...result.stdout
         .split('\n')
-        .filter(Boolean)
+        .filter((path) => path !== '' && !path.startsWith(checkout))
         .map((path) => `node ${node.index}: ${path}`),
     );
   }

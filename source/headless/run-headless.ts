@@ -8,7 +8,7 @@ import {
   runJournaled,
 } from '../engine/journaled-run.js';
 import type { SetupEvent } from '../engine/run-setup.js';
-import type { StepStatus } from '../steps/step.js';
+import { plannedChangeLines, type StepStatus } from '../steps/step.js';
 
 export { type RunJournal, runExitCodes } from '../engine/journaled-run.js';
 
@@ -40,19 +40,8 @@ export async function runHeadless(options: HeadlessRunOptions): Promise<number> 
         print(
           `${report.step.padEnd(11)} ${report.node.padEnd(width)} ${statusWord[report.status].padEnd(7)} ${report.summary}`,
         );
-        if (options.dryRun) {
-          for (const change of report.changes) {
-            if (change.kind === 'command')
-              print(`    would run${change.asRoot ? ' as root' : ''}: ${change.command}`);
-            else {
-              print(
-                `    would write ${change.change.path}${change.change.metadataChange ? ` (${change.change.metadataChange})` : ''}`,
-              );
-              for (const line of change.change.diff.split('\n').filter(Boolean))
-                print(`      ${line}`);
-            }
-          }
-        }
+        if (options.dryRun)
+          for (const line of report.changes.flatMap(plannedChangeLines)) print(line);
         break;
       }
       case 'node-progress':

@@ -46,6 +46,20 @@ export type PlannedChange =
   | { kind: 'file'; change: FileChange }
   | { kind: 'command'; description: string; command: string; asRoot: boolean };
 
+/** A planned change as a dry run shows it, indented under its node: the command, or the file and its diff. */
+export function plannedChangeLines(change: PlannedChange): string[] {
+  if (change.kind === 'command')
+    return [`    would run${change.asRoot ? ' as root' : ''}: ${change.command}`];
+  const { path, metadataChange, diff } = change.change;
+  return [
+    `    would write ${path}${metadataChange ? ` (${metadataChange})` : ''}`,
+    ...diff
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => `      ${line}`),
+  ];
+}
+
 export interface StepReport {
   step: StepId;
   node: string;

@@ -7,6 +7,7 @@ import { stepsById } from '../steps/all-steps.js';
 import {
   type GuideSection,
   type PlannedChange,
+  plannedChangeLines,
   type StepId,
   type StepStatus,
   stepIds,
@@ -256,22 +257,15 @@ export function planLines(view: RunView): PlanLine[] {
       const cell = cells[node];
       if (!cell) continue;
       push(`  ${cell.summary ?? `${node}: ${cell.state}`}`, 'node');
-      for (const change of cell.changes ?? []) {
-        if (change.kind === 'command') {
-          push(`    would run${change.asRoot ? ' as root' : ''}: ${change.command}`, 'plain');
-          continue;
-        }
-        const { path, metadataChange, diff } = change.change;
-        push(`    would write ${path}${metadataChange ? ` (${metadataChange})` : ''}`, 'plain');
-        for (const line of diff.split('\n').filter(Boolean)) {
-          const tone =
-            line.startsWith('+') && !line.startsWith('+++')
-              ? 'add'
-              : line.startsWith('-') && !line.startsWith('---')
-                ? 'remove'
-                : 'plain';
-          push(`      ${line}`, tone);
-        }
+      for (const line of (cell.changes ?? []).flatMap(plannedChangeLines)) {
+        const diffLine = line.trimStart();
+        const tone =
+          diffLine.startsWith('+') && !diffLine.startsWith('+++')
+            ? 'add'
+            : diffLine.startsWith('-') && !diffLine.startsWith('---')
+              ? 'remove'
+              : 'plain';
+        push(line, tone);
       }
     }
   }

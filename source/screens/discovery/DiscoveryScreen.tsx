@@ -9,6 +9,7 @@ import {
 } from '../../discovery/discovery-report.js';
 import { operatingSystemHint } from '../../discovery/ssh-probe.js';
 import type { ScreenProps } from '../screen-props.js';
+import { shortFingerprint } from '../short-fingerprint.js';
 import { TextField } from '../text-field/TextField.js';
 import useDiscovery from './use-discovery.js';
 
@@ -19,9 +20,6 @@ const columnWidths: Record<string, number> = {
   Row: 11,
   Notes: 17,
 };
-
-const shortFingerprint = (fingerprint: string) =>
-  fingerprint.length > 21 ? `${fingerprint.slice(0, 20)}…` : fingerprint;
 
 export function DiscoveryScreen({
   store,
@@ -107,7 +105,7 @@ export function DiscoveryScreen({
               const selected = position === state.selected;
               const cells = [
                 { title: 'Address', text: machine.address },
-                { title: 'Host key', text: shortFingerprint(machine.fingerprint) },
+                { title: 'Host key', text: shortFingerprint(machine.fingerprint, 21) },
                 { title: 'System', text: operatingSystemHint(machine.banner) },
                 { title: 'Row', text: hostnameOf(machine.address) ?? '—' },
                 { title: 'Notes', text: describeMachineNotes(machine, rows).join('; ') },

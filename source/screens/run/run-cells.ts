@@ -58,8 +58,3 @@ export function sectionElapsed(cells: ReadonlyArray<NodeCell | undefined>, now: 
   }
   return total;
 }
-
-/** "SHA256:AbCdEf…" short enough for a table column. */
-export function shortFingerprint(fingerprint: string, length = 14): string {
-  return fingerprint.length <= length ? fingerprint : `${fingerprint.slice(0, length - 1)}…`;
-}

@@ -2,15 +2,11 @@
 // more to show, the drawing itself: host keys first seen (Network), each public key travelling into
 // the master's authorized_keys and that file travelling back out (Keys), the N×N login matrix
 // (Verify). Pure: a column is a title, a width and a function from a node to its text.
+
 import type { GuideSection, StepId } from '../../steps/step.js';
 import type { NodeCell, RunView } from '../../store/run-view.js';
-import {
-  type CellText,
-  cellText,
-  formatSeconds,
-  sectionElapsed,
-  shortFingerprint,
-} from './run-cells.js';
+import { shortFingerprint } from '../short-fingerprint.js';
+import { type CellText, cellText, formatSeconds, sectionElapsed } from './run-cells.js';
 
 export interface Column {
   /** Unique within a table. */

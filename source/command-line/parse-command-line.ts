@@ -1,10 +1,12 @@
-// The command line: flags to options, or the text and exit code to end with. No Ink here, so
+// The command line: flags to a command and its options, or the text and exit code to end with.
+// Node's util.parseArgs in strict mode, driven by the one flag table (flags.ts). No Ink here, so
 // colour can be switched off before anything that draws is imported.
-import meow from 'meow';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { exitCodes } from '../commands/exit-codes.js';
 import { sessionNameProblem } from '../session/session-file.js';
 import { isStepId, type StepId, stepIds } from '../steps/step.js';
-
-export const exitCodes = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+import { type CommandName, type FlagSpec, flagsByName, flagTable, planFlags } from './flags.js';
 
 export interface WizardOptions {
   sessionName: string;
@@ -13,7 +15,19 @@ export interface WizardOptions {
   color: boolean;
 }
 
-/** `run [STEP|all]`: steps for chosen nodes, on the run screens or as plain lines (--yes, scripts). */
+/** The cluster planned from flags (--nodes …): raw text, checked by the run command. */
+export interface PlanFlags {
+  nodes: string;
+  subnet?: string;
+  first?: string;
+  gateway?: string;
+  dns?: string;
+  user?: string;
+  reachAt?: string;
+  discover: boolean;
+}
+
+/** `run [STEP|all]`: steps for chosen nodes, on the run screens, as plain lines, or JSON lines. */
 export interface StepsOptions {
   sessionName: string;
   /** The steps in the guide's order; all of them for `all`. */
@@ -22,13 +36,15 @@ export interface StepsOptions {
   nodes?: string[];
   dryRun: boolean;
   yes: boolean;
+  /** --json: JSON lines on stdout instead of screens or plain lines. */
+  json: boolean;
   passwordFile?: string;
   /** A JSON file with the cluster's settings (and optionally its rows), instead of the screens. */
   clusterFile?: string;
+  /** The cluster planned from flags, instead of the screens. */
+  plan?: PlanFlags;
   fixClonedCards: boolean;
   color: boolean;
-  /** Draw the run screens; otherwise plain lines. Unset: screens at a terminal without --yes. */
-  screens?: boolean;
 }
 
 /** `discover`: scan a subnet for machines answering SSH and assign them to the table's rows. */
@@ -41,11 +57,40 @@ export interface DiscoverOptions {
 }
 
 export type CommandLine =
-  | { kind: 'run'; options: WizardOptions }
-  | { kind: 'steps'; options: StepsOptions }
+  | { kind: 'wizard'; options: WizardOptions }
+  | { kind: 'run'; options: StepsOptions }
   | { kind: 'status'; sessionName: string }
   | { kind: 'discover'; options: DiscoverOptions }
   | { kind: 'exit'; exitCode: number; stdout?: string; stderr?: string };
+
+const helpWidth = 100;
+
+function wrap(text: string, indent: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && indent + line.length + 1 + word.length > helpWidth) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+function flagHelp(flag: FlagSpec): string {
+  const name = `--${flag.name}${flag.value ? ` ${flag.value.placeholder}` : ''}`;
+  const [first = '', ...rest] = wrap(flag.help, 20);
+  const pad = ' '.repeat(20);
+  const head = name.length <= 15 ? `    ${name.padEnd(16)}${first}` : `    ${name}\n${pad}${first}`;
+  return [head, ...rest.map((line) => `${pad}${line}`)].join('\n');
+}
+
+const flagsOf = (test: (flag: FlagSpec) => boolean) =>
+  flagTable.filter(test).map(flagHelp).join('\n');
+
+const only = (command: CommandName) => (flag: FlagSpec) =>
+  flag.commands.includes(command) && flag.commands.length < 4;
 
 export const helpText = `
   Usage
@@ -58,72 +103,29 @@ export const helpText = `
   It walks through the guide's network lookup table: how many Pis, their static addresses and
   hostnames, and where each one answers now.
 
-  Options
-    --session NAME  Keep a separate saved session, e.g. one per cluster (letters, digits, - and _)
-    --fresh         Do not offer the saved session; it is replaced once you go past the welcome screen
-    --dry-run       Only plan; change nothing on any Pi
-    --no-color      No colours (so does the NO_COLOR environment variable)
+  Options of every command
+${flagsOf((flag) => flag.commands.length === 4)}
+
+  Options of the wizard
+${flagsOf(only('wizard'))}
 
   Options of run
     STEP            all (the default: the guide's steps; mpi and harden only with --mpi, --harden)
                     or one of: ${stepIds.slice(0, 7).join(', ')},
                     ${stepIds.slice(7).join(', ')}
-    --node NAME     Only change this node (repeatable; all = every node). Others are only read,
-                    except that keys for a node also fans its key in and out (fan-in, fan-out)
-    --yes           Do not ask before changing the Pis, and print plain lines instead of screens
-                    (needed when there is no terminal)
-    --password-file FILE
-                    The login password (also sudo's) from the first line of FILE; otherwise it is
-                    read from standard input when that is a pipe, or asked for at a hidden prompt
-    --cluster FILE  Take the cluster from a JSON file ({"settings": {...}, "rows": [...]}) instead of
-                    the saved session, and save it as the session
-    --mpi           With all: also write the MPI machinefile and try mpiexec (the second guide)
-    --harden        With all: turn password logins off once every login by key works
-    --fix-cloned-cards
-                    Give nodes copied from one SD card their own SSH host keys and machine-id
-    --help          Show this help
-    --version       Show the version
+${flagsOf(only('run'))}
 
   Options of discover
-    --subnet CIDR   Where to look (at most a /22); the session's subnet by default
-    --assign        Save the suggested assignment (found machines to rows) without asking
+${flagsOf(only('discover'))}
 
   Exit codes
-    0 done, 1 stopped without doing what was asked, 2 usage error or no terminal,
-    3 some nodes failed (the others finished), 130 interrupted
+    ${exitCodes.done} done, ${exitCodes.notDone} stopped without doing what was asked, ${exitCodes.usage} usage error or no terminal,
+    ${exitCodes.nodesFailed} some Pis failed (the others finished), ${exitCodes.SIGHUP} the terminal closed (SIGHUP),
+    ${exitCodes.SIGINT} Ctrl+C (SIGINT), ${exitCodes.SIGTERM} killed (SIGTERM)
 
   The session is saved in $PI_CLUSTER_WIZARD_CONFIG_DIR or ~/.config/pi-cluster-wizard/,
   one file per --session name, readable only by you. Passwords are never saved.
 `;
-
-const knownFlags = new Set([
-  '--help',
-  '-h',
-  '--version',
-  '--session',
-  '--fresh',
-  '--dry-run',
-  '--no-color',
-  '--color',
-  '--node',
-  '--yes',
-  '-y',
-  '--password-file',
-  '--cluster',
-  '--mpi',
-  '--harden',
-  '--fix-cloned-cards',
-  '--subnet',
-  '--assign',
-]);
-
-const flagsWithValues = new Set([
-  '--session',
-  '--node',
-  '--password-file',
-  '--cluster',
-  '--subnet',
-]);
 
 const usage = (message: string): CommandLine => ({
   kind: 'exit',
@@ -131,100 +133,98 @@ const usage = (message: string): CommandLine => ({
   stderr: `${message}\nRun pi-cluster-wizard --help to see the options.\n`,
 });
 
-export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): CommandLine {
-  const endOfFlags = argv.indexOf('--');
-  const flagArguments = endOfFlags === -1 ? argv : argv.slice(0, endOfFlags);
-  const unknown = flagArguments.filter(
-    (argument, position) =>
-      argument.startsWith('-') &&
-      !knownFlags.has(argument.split('=')[0] ?? argument) &&
-      !flagsWithValues.has(flagArguments[position - 1] ?? ''),
-  );
-  if (unknown.length > 0) {
-    return usage(`Unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.join(' ')}`);
-  }
-  // meow drops a value-taking flag with nothing after it: `run all --node --yes` would change
-  // every node instead of the one meant.
-  const withoutValue = flagArguments.find((argument, position) => {
-    const [name = '', value] = argument.split('=');
-    if (!flagsWithValues.has(name)) return false;
-    if (value !== undefined) return value === '';
-    const next = flagArguments[position + 1];
-    return next === undefined || next.startsWith('--');
-  });
-  if (withoutValue !== undefined) {
-    const flag = withoutValue.split('=')[0] ?? withoutValue;
-    const [what, example] = {
-      '--session': ['name', 'home-lab'],
-      '--node': ['hostname', 'worker3'],
-      '--password-file': ['file', '~/.pw'],
-      '--cluster': ['file', 'cluster.json'],
-      '--subnet': ['subnet', '192.168.0.0/24'],
-    }[flag] ?? ['value', 'VALUE'];
-    return usage(`${flag} needs a ${what}, e.g. ${flag} ${example}`);
-  }
+const commandNames = new Set<string>(['run', 'status', 'discover']);
 
-  const cli = meow(helpText, {
-    importMeta: import.meta,
-    argv: [...argv],
-    autoHelp: false,
-    autoVersion: false,
-    allowUnknownFlags: true,
-    flags: {
-      help: { type: 'boolean', shortFlag: 'h', default: false },
-      version: { type: 'boolean', default: false },
-      session: { type: 'string', isMultiple: false },
-      fresh: { type: 'boolean', default: false },
-      dryRun: { type: 'boolean', default: false },
-      color: { type: 'boolean', default: true },
-      node: { type: 'string', isMultiple: true },
-      yes: { type: 'boolean', shortFlag: 'y', default: false },
-      passwordFile: { type: 'string' },
-      cluster: { type: 'string' },
-      mpi: { type: 'boolean', default: false },
-      harden: { type: 'boolean', default: false },
-      fixClonedCards: { type: 'boolean', default: false },
-      subnet: { type: 'string' },
-      assign: { type: 'boolean', default: false },
-    },
+/** Refusals in words, before util.parseArgs (whose own messages name no example). */
+function flagProblem(argv: readonly string[]): string | undefined {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: Object.fromEntries(
+      flagTable.map((flag) => [
+        flag.name,
+        { type: flag.type, ...(flag.short ? { short: flag.short } : {}) },
+      ]),
+    ),
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
   });
-  if (cli.flags.help) return { kind: 'exit', exitCode: exitCodes.ok, stdout: `${cli.help}\n` };
-  if (cli.flags.version) {
-    return { kind: 'exit', exitCode: exitCodes.ok, stdout: `${cli.pkg.version ?? 'unknown'}\n` };
+  const unknown = tokens
+    .filter((token) => token.kind === 'option' && !flagsByName.has(token.name))
+    .map((token) => (token.kind === 'option' ? token.rawName : ''));
+  if (unknown.length > 0)
+    return `Unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.join(' ')}`;
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const flag = flagsByName.get(token.name);
+    if (!flag) continue;
+    if (flag.type === 'boolean' && token.inlineValue)
+      return `--${flag.name} takes no value (got --${flag.name}=${token.value})`;
+    // A value-taking flag with nothing after it must not take the next flag as its value: `run
+    // all --node --yes` would otherwise change every node instead of the one meant.
+    const missing =
+      flag.type === 'string' &&
+      (token.value === undefined ||
+        token.value === '' ||
+        (!token.inlineValue && token.value.startsWith('-')));
+    if (missing && flag.value)
+      return `--${flag.name} needs a ${flag.value.what}, e.g. --${flag.name} ${flag.value.example}`;
   }
-  const sessionName = cli.flags.session ?? 'default';
-  if (sessionName === '') return usage('--session needs a name, e.g. --session lab-2');
-  const nameProblem = sessionNameProblem(sessionName);
-  if (nameProblem) return usage(nameProblem);
-  const color = cli.flags.color && !env.NO_COLOR;
-  const [command, ...rest] = cli.input;
-  const runOnly = [
-    'node',
-    'yes',
-    'passwordFile',
-    'cluster',
-    'mpi',
-    'harden',
-    'fixClonedCards',
-  ] as const;
-  const misplaced = runOnly.filter((flag) => {
-    const value = cli.flags[flag];
-    return Array.isArray(value) ? value.length > 0 : value !== undefined && value !== false;
-  });
-  if (command !== 'run' && misplaced.length > 0) {
+  return undefined;
+}
+
+function packageVersion(): string {
+  const packageJson = JSON.parse(
+    readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+  ) as { version?: string };
+  return packageJson.version ?? 'unknown';
+}
+
+export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): CommandLine {
+  const problem = flagProblem(argv);
+  if (problem) return usage(problem);
+  let parsed: ReturnType<typeof parseFlags>;
+  try {
+    parsed = parseFlags(argv);
+  } catch (error) {
+    return usage((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'exit', exitCode: exitCodes.done, stdout: `${helpText}\n` };
+  if (values.version)
+    return { kind: 'exit', exitCode: exitCodes.done, stdout: `${packageVersion()}\n` };
+
+  const [first, ...rest] = positionals;
+  if (first !== undefined && !commandNames.has(first)) {
     return usage(
-      `${misplaced.map((flag) => `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} only go with: pi-cluster-wizard run`,
+      `Unknown command: ${first}. The commands are run, status and discover (or none, for the wizard).`,
+    );
+  }
+  const command: CommandName = (first as CommandName | undefined) ?? 'wizard';
+  const given = flagTable.filter((flag) => {
+    const value = values[flag.name];
+    return Array.isArray(value) ? value.length > 0 : value !== undefined;
+  });
+  const misplaced = given.filter((flag) => !flag.commands.includes(command));
+  if (misplaced.length > 0) {
+    const goesWith = [...new Set(misplaced.flatMap((flag) => flag.commands))]
+      .map((name) => (name === 'wizard' ? 'pi-cluster-wizard' : `pi-cluster-wizard ${name}`))
+      .join(' or ');
+    return usage(
+      `${misplaced.map((flag) => `--${flag.name}`).join(', ')} ${misplaced.length === 1 ? 'goes' : 'go'} only with: ${goesWith}`,
     );
   }
 
-  if (command !== 'discover' && (cli.flags.subnet !== undefined || cli.flags.assign)) {
-    return usage('--subnet and --assign only go with: pi-cluster-wizard discover');
-  }
+  const sessionName = (values.session as string | undefined) ?? 'default';
+  const nameProblem = sessionNameProblem(sessionName);
+  if (nameProblem) return usage(nameProblem);
+  const color = !values['no-color'] && !env.NO_COLOR;
+  const dryRun = values['dry-run'] === true;
 
-  if (command === undefined) {
+  if (command === 'wizard') {
     return {
-      kind: 'run',
-      options: { sessionName, fresh: cli.flags.fresh, dryRun: cli.flags.dryRun, color },
+      kind: 'wizard',
+      options: { sessionName, fresh: values.fresh === true, dryRun, color },
     };
   }
   if (command === 'status') {
@@ -233,55 +233,114 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   if (command === 'discover') {
     if (rest.length > 0) return usage(`discover takes no arguments (got: ${rest.join(' ')})`);
-    if (cli.flags.subnet === '')
-      return usage('--subnet needs a subnet, e.g. --subnet 192.168.0.0/24');
+    const subnet = values.subnet as string | undefined;
     return {
       kind: 'discover',
       options: {
         sessionName,
-        ...(cli.flags.subnet === undefined ? {} : { subnet: cli.flags.subnet }),
-        assign: cli.flags.assign,
+        ...(subnet === undefined ? {} : { subnet }),
+        assign: values.assign === true,
       },
     };
   }
-  if (command !== 'run') {
-    return usage(
-      `Unknown command: ${command}. The commands are run, status and discover (or none, for the wizard).`,
-    );
-  }
+  return runCommandLine(values, rest, { sessionName, color, dryRun });
+}
+
+function parseFlags(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    options: Object.fromEntries(
+      flagTable.map((flag) => [
+        flag.name,
+        {
+          type: flag.type,
+          ...(flag.short ? { short: flag.short } : {}),
+          ...(flag.multiple ? { multiple: true } : {}),
+        },
+      ]),
+    ),
+    strict: true,
+    allowPositionals: true,
+  });
+}
+
+type FlagValues = ReturnType<typeof parseFlags>['values'];
+
+function runCommandLine(
+  values: FlagValues,
+  rest: string[],
+  common: { sessionName: string; color: boolean; dryRun: boolean },
+): CommandLine {
   if (rest.length > 1) return usage(`run takes one step or all (got: ${rest.join(' ')})`);
   const step = rest[0] ?? 'all';
   if (step !== 'all' && !isStepId(step)) {
     return usage(`Unknown step: ${step}. The steps are: ${stepIds.join(', ')}, or all.`);
   }
-  if (step !== 'all' && (cli.flags.mpi || cli.flags.harden)) {
+  const mpi = values.mpi === true;
+  const harden = values.harden === true;
+  if (step !== 'all' && (mpi || harden)) {
     return usage(
       '--mpi and --harden go with run all; to run one of them alone: pi-cluster-wizard run mpi',
     );
   }
-  const nodeFlags = cli.flags.node ?? [];
-  if (nodeFlags.some((node) => node === ''))
-    return usage('--node needs a hostname, e.g. --node worker3');
+  const string = (name: string) => values[name] as string | undefined;
+  const nodeFlags = (values.node as string[] | undefined) ?? [];
   const nodes =
     nodeFlags.includes('all') || nodeFlags.length === 0 ? undefined : [...new Set(nodeFlags)];
   const steps: StepId[] =
     step === 'all'
-      ? stepIds.filter(
-          (id) => (id !== 'mpi' || cli.flags.mpi) && (id !== 'harden' || cli.flags.harden),
-        )
+      ? stepIds.filter((id) => (id !== 'mpi' || mpi) && (id !== 'harden' || harden))
       : [step];
+
+  const planGiven = planFlags.filter((name) => values[name] !== undefined);
+  const nodeCount = string('nodes');
+  if (nodeCount === undefined && planGiven.length > 0) {
+    return usage(
+      `${planGiven.map((name) => `--${name}`).join(', ')} plan a cluster from flags: add --nodes N and --subnet CIDR (or leave them out to use the saved session)`,
+    );
+  }
+  if (nodeCount !== undefined && string('cluster') !== undefined) {
+    return usage(
+      '--nodes plans the cluster from flags, --cluster reads it from a file: use one of them',
+    );
+  }
+  if (nodeCount !== undefined && string('subnet') === undefined) {
+    return usage(
+      '--nodes needs --subnet too: the subnet the Pis are on, e.g. --subnet 192.168.0.0/24',
+    );
+  }
+  if (string('reach-at') !== undefined && values.discover === true) {
+    return usage('--reach-at says where the Pis answer now, --discover finds it: use one of them');
+  }
+  const plan: PlanFlags | undefined =
+    nodeCount === undefined
+      ? undefined
+      : {
+          nodes: nodeCount,
+          discover: values.discover === true,
+          ...Object.fromEntries(
+            (['subnet', 'first', 'gateway', 'dns', 'user'] as const)
+              .filter((name) => string(name) !== undefined)
+              .map((name) => [name, string(name)]),
+          ),
+          ...(string('reach-at') === undefined ? {} : { reachAt: string('reach-at') }),
+        };
+  const passwordFile = string('password-file');
+  const clusterFile = string('cluster');
   return {
-    kind: 'steps',
+    kind: 'run',
     options: {
-      sessionName,
+      sessionName: common.sessionName,
       steps,
       ...(nodes ? { nodes } : {}),
-      dryRun: cli.flags.dryRun,
-      yes: cli.flags.yes,
-      ...(cli.flags.passwordFile ? { passwordFile: cli.flags.passwordFile } : {}),
-      ...(cli.flags.cluster ? { clusterFile: cli.flags.cluster } : {}),
-      fixClonedCards: cli.flags.fixClonedCards,
-      color,
+      dryRun: common.dryRun,
+      yes: values.yes === true,
+      json: values.json === true,
+      ...(passwordFile ? { passwordFile } : {}),
+      ...(clusterFile ? { clusterFile } : {}),
+      ...(plan ? { plan } : {}),
+      fixClonedCards: values['fix-cloned-cards'] === true,
+      color: common.color,
     },
   };
 }

@@ -3,7 +3,6 @@
  * bounded in time, so a /24 takes seconds; stopping ends every probe in flight at once.
  */
 import { setMaxListeners } from 'node:events';
-import { runOnNodes } from '../engine/run-on-nodes.js';
 import { type ProbeOutcome, probeSsh, type SshIdentity } from './ssh-probe.js';
 
 export interface FoundMachine extends SshIdentity {
@@ -69,31 +68,28 @@ export async function scanForSsh(
   const forward = () => stop.abort();
   if (options.signal?.aborted) stop.abort();
   options.signal?.addEventListener('abort', forward, { once: true });
-  await runOnNodes(
-    addresses.map((address) => ({ name: address })),
-    async ({ name }, { signal }): Promise<ProbeOutcome> => {
-      const outcome = await probe(name, {
-        signal,
+  // Its own small pool, not the engine's: a scan probes each address once (a silent address is an
+  // answer, not a failure to retry) and has no nodes, steps or command log.
+  let next = 0;
+  const worker = async () => {
+    while (next < addresses.length && !stop.signal.aborted) {
+      const address = addresses[next++] as string;
+      const outcome: ProbeOutcome = await probe(address, {
+        signal: stop.signal,
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(options.port === undefined ? {} : { port: options.port }),
       });
-      if (signal.aborted) return outcome;
+      if (stop.signal.aborted) return;
       probed += 1;
       if (outcome.kind === 'ssh') {
-        const machine = { address: name, ...outcome.identity };
+        const machine = { address, ...outcome.identity };
         found.push(machine);
         options.onFound?.(machine);
       }
       report();
-      return outcome;
-    },
-    {
-      concurrency,
-      // A scan probes each address once: a silent address is an answer, not a failure to retry.
-      retry: { maxAttempts: 1, initialDelayMs: 0, factor: 1, maxDelayMs: 0 },
-      signal: stop.signal,
-    },
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, addresses.length) }, worker));
   options.signal?.removeEventListener('abort', forward);
   return {
     found: found.sort((a, b) => compareAddresses(a.address, b.address)),

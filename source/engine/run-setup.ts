@@ -16,7 +16,13 @@ import {
   StepWork,
 } from '../steps/step.js';
 import type { CommandLog } from '../transport/command-log.js';
-import { formatTransportError, isTransient, isTransportError } from '../transport/errors.js';
+import {
+  formatFailure,
+  formatTransportError,
+  isTransient,
+  isTransportError,
+  type TransportErrorKind,
+} from '../transport/errors.js';
 import { defaultKnownHostsPath, type HostKeyEvent } from '../transport/host-keys.js';
 import { sshFingerprint } from '../transport/known-hosts.js';
 import { LocalNodeConnection } from '../transport/local-connection.js';
@@ -99,8 +105,13 @@ export interface SetupResult {
   masterRebooting: boolean;
   /** True when the person chose to stop the run at a failed node. */
   stopped: boolean;
-  loginMatrix: ClusterContext['loginMatrix'];
 }
+
+/** How the master's own `reboot` command may end when the reboot overtakes it. */
+const rebootUnderway: ReadonlySet<TransportErrorKind> = new Set<TransportErrorKind>([
+  'command-killed',
+  'connection-lost',
+]);
 
 /** Steps whose data later steps read: run in check mode when they are not chosen. */
 const provesLogins = new Set<StepId>(['verify', 'harden']);
@@ -343,9 +354,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
         }
       }
       if (id === 'reboot') {
-        const stopped = await rebootStep();
-        if (stopped)
-          return { reports, masterRebooting: true, stopped, loginMatrix: cluster.loginMatrix };
+        if (await rebootStep()) return { reports, masterRebooting: true, stopped };
         continue;
       }
       const step = stepsById[id as NodeStepId];
@@ -390,7 +399,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
       saveMemory();
       emit({ type: 'step-finished', step: id });
     }
-    return { reports, masterRebooting: false, stopped, loginMatrix: cluster.loginMatrix };
+    return { reports, masterRebooting: false, stopped };
   } finally {
     await Promise.all(
       [...connections.values()].map((connection) => connection.close().catch(() => {})),
@@ -551,7 +560,13 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
         .filter(([name]) => name !== master.hostname)
         .map(([, each]) => each.close().catch(() => {})),
     );
-    await connection.runAsRoot(['reboot'], { label: 'reboot the master', timeoutMs: 30_000 });
+    try {
+      await connection.runAsRoot(['reboot'], { label: 'reboot the master', timeoutMs: 30_000 });
+    } catch (error) {
+      // The reboot takes this process's children (and soon this process) with it: a killed
+      // command or a lost connection is the reboot happening, not a failure of it.
+      if (!isTransportError(error) || !rebootUnderway.has(error.kind)) throw error;
+    }
     return true;
   }
 }
@@ -592,7 +607,7 @@ export async function runNodeStep(
     if (error instanceof StepFailure) {
       return {
         status: 'failed',
-        summary: `${error.message}. Next: ${error.nextStep}`,
+        summary: formatFailure({ message: error.message, nextStep: error.nextStep }),
         changes: work.changes,
       };
     }

@@ -66,8 +66,3 @@ export function formatSubnet(subnet: Subnet): string {
 export function subnetContains(subnet: Subnet, address: number): boolean {
   return address >= subnet.network && address <= subnet.broadcast;
 }
-
-/** Loopback (127.0.0.0/8): only the fake Pi lab lives there; real clusters never do. */
-export function isLoopback(address: number): boolean {
-  return address >>> 24 === 127;
-}

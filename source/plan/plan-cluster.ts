@@ -297,3 +297,32 @@ export function validateRows(
   }
   return issues;
 }
+
+const sameRow = (a: NodeRow, b: NodeRow | undefined) =>
+  b !== undefined &&
+  a.index === b.index &&
+  a.interfaceName === b.interfaceName &&
+  a.address === b.address &&
+  a.hostname === b.hostname &&
+  a.reachAt === b.reachAt;
+
+/** How many rows differ from what planCluster(settings) gives. */
+export function countEditedRows(settings: ClusterSettings, rows: readonly NodeRow[]): number {
+  if (validateSettings(settings).length > 0) return rows.length;
+  const planned = planCluster(settings);
+  const changed = rows.filter((row, position) => !sameRow(row, planned[position])).length;
+  return changed + Math.abs(planned.length - rows.length);
+}
+
+/**
+ * The guide's addresses for a subnet: the master at .100, the router (and name server) at .1,
+ * as its 192.168.0.x table has them. Undefined when the subnet cannot be read.
+ */
+export function guideAddressesFor(
+  subnetText: string,
+): Pick<ClusterSettings, 'firstAddress' | 'gateway' | 'dns'> | undefined {
+  const subnet = parseSubnet(subnetText);
+  if (!subnet.ok) return undefined;
+  const gateway = formatIpv4(subnet.value.network + 1);
+  return { firstAddress: formatIpv4(subnet.value.network + 100), gateway, dns: [gateway] };
+}

@@ -2,7 +2,7 @@
 // memory are written as they happen, so a run cut off anywhere (the master's own reboot included)
 // resumes from the file.
 import type { RunJournal } from '../engine/journaled-run.js';
-import { countEditedRows } from '../store/app-state.js';
+import { countEditedRows } from '../plan/plan-cluster.js';
 import type { SavedSession } from './saved-session.js';
 import type { SessionFile } from './session-file.js';
 

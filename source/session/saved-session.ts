@@ -1,31 +1,34 @@
-// What a session file holds, checked field by field when read back: the partialize of the store.
-// Only answers, the table and the screen are saved; secrets never are.
-import {
-  type AppData,
-  type RunState,
-  type SavedData,
-  type ScreenName,
-  screenOrder,
-  sessionSchemaVersion,
-} from '../store/app-state.js';
+// What a session file holds, checked field by field when read back: the on-disk schema of the
+// wizard's answers, the lookup table, the screen it was on and what runs left behind. Secrets are
+// never part of it.
+import type { SetupMemory } from '../engine/run-setup.js';
+import type { ClusterSettings, NodeRow } from '../plan/plan-cluster.js';
 
-export { sessionSchemaVersion };
+/** The session file format; bump it when the saved shape changes. */
+export const sessionSchemaVersion = 1;
 
-export interface SavedSession extends SavedData {
+/** The wizard's screens, in order: a session remembers which one the person was on. */
+export const screenOrder = ['welcome', 'cluster-form', 'review-table', 'confirm'] as const;
+export type ScreenName = (typeof screenOrder)[number];
+
+/** What the runs so far left behind: the engine's memory and each node-step's last result. */
+export interface RunState {
+  memory: SetupMemory;
+  /** step id → hostname → ok | changed | failed | skipped. */
+  results: Record<string, Record<string, string>>;
+}
+
+/** Exactly what is written to disk. */
+export interface SavedSession {
   schemaVersion: number;
+  screen: ScreenName;
+  settings: ClusterSettings;
+  rows: NodeRow[];
+  rowsEdited: boolean;
+  run?: RunState;
 }
 
-/** The partialize: exactly what is written to disk, picked field by field (never a secret). */
-export function toSavedSession(state: AppData): SavedSession {
-  return {
-    schemaVersion: sessionSchemaVersion,
-    screen: state.screen,
-    settings: { ...state.settings, dns: [...state.settings.dns] },
-    rows: state.rows.map((row) => ({ ...row })),
-    rowsEdited: state.rowsEdited,
-    ...(state.run ? { run: structuredClone(state.run) } : {}),
-  };
-}
+export type SavedData = Omit<SavedSession, 'schemaVersion'>;
 
 export type ReadSession =
   | { kind: 'ok'; session: SavedSession }

@@ -1,8 +1,8 @@
 // The wizard's state and its transitions as pure functions: each takes the state and returns the
 // fields that change, so they are tested without a store, React or Ink.
-import type { SetupMemory } from '../engine/run-setup.js';
 import {
   type ClusterSettings,
+  countEditedRows,
   defaultSettings,
   type NodeRow,
   planCluster,
@@ -10,12 +10,22 @@ import {
   validateRows,
   validateSettings,
 } from '../plan/plan-cluster.js';
+import {
+  type RunState,
+  type SavedData,
+  type ScreenName,
+  screenOrder,
+  sessionSchemaVersion,
+} from '../session/saved-session.js';
 
-/** The session file format; bump it when the saved shape changes (see session/saved-session.ts). */
-export const sessionSchemaVersion = 1;
-
-export const screenOrder = ['welcome', 'cluster-form', 'review-table', 'confirm'] as const;
-export type ScreenName = (typeof screenOrder)[number];
+export {
+  countEditedRows,
+  type RunState,
+  type SavedData,
+  type ScreenName,
+  screenOrder,
+  sessionSchemaVersion,
+};
 
 /** What a person reads for a screen, e.g. in "Resume where you left off (…)". */
 export const screenTitles: Record<ScreenName, string> = {
@@ -53,20 +63,10 @@ export interface AppData {
   run?: RunState;
 }
 
-export interface AppOutcome {
-  exitCode: number;
-  /** Printed after the screens are gone. */
-  message?: string;
-  /** The person chose Start: run the steps once the screens are gone. */
-  startRun?: boolean;
-}
-
-/** What the runs so far left behind: the engine's memory and each node-step's last result. */
-export interface RunState {
-  memory: SetupMemory;
-  /** step id → hostname → ok | changed | failed | skipped. */
-  results: Record<string, Record<string, string>>;
-}
+/** How the wizard's screens ended: Start (the run follows), or an interrupt (Ctrl+C, a signal). */
+export type AppOutcome =
+  | { kind: 'start-run' }
+  | { kind: 'interrupted'; signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP' };
 
 export type RowPatch = Partial<Pick<NodeRow, 'hostname' | 'address' | 'reachAt'>>;
 
@@ -78,14 +78,6 @@ export const initialData: AppData = {
   rowsEdited: false,
   dryRun: false,
 };
-
-export interface SavedData {
-  screen: ScreenName;
-  settings: ClusterSettings;
-  rows: NodeRow[];
-  rowsEdited: boolean;
-  run?: RunState;
-}
 
 /** The state a run starts in: always the welcome screen, offering the saved session if any. */
 export function startSession(
@@ -144,22 +136,6 @@ function sameTableShape(a: ClusterSettings, b: ClusterSettings): boolean {
     a.masterName === b.masterName &&
     a.workerPrefix === b.workerPrefix
   );
-}
-
-const sameRow = (a: NodeRow, b: NodeRow | undefined) =>
-  b !== undefined &&
-  a.index === b.index &&
-  a.interfaceName === b.interfaceName &&
-  a.address === b.address &&
-  a.hostname === b.hostname &&
-  a.reachAt === b.reachAt;
-
-/** How many rows differ from what planCluster(settings) gives. */
-export function countEditedRows(settings: ClusterSettings, rows: readonly NodeRow[]): number {
-  if (validateSettings(settings).length > 0) return rows.length;
-  const planned = planCluster(settings);
-  const changed = rows.filter((row, position) => !sameRow(row, planned[position])).length;
-  return changed + Math.abs(planned.length - rows.length);
 }
 
 export type SubmitSettingsResult =

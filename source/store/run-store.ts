@@ -24,7 +24,10 @@ export interface RunStoreState {
   answerClonedCards(yes: boolean): void;
   /** Ctrl+C: work in flight finishes, every open question is answered "stop", the run ends. */
   stop(): void;
-  finish(outcome: RunOutcome): void;
+  /** Lines for the person (how to log in again after the master's reboot), from the command. */
+  say(lines: string[]): void;
+  /** The run has ended; `lines` say how (from the command's reporter text). */
+  finish(outcome: RunOutcome, lines: string[]): void;
 }
 
 export type RunStore = StoreApi<RunStoreState>;
@@ -88,8 +91,11 @@ export function createRunStore(options: {
       for (const failure of get().view.failures) get().answerFailure(failure, 'stop');
       if (clonedAnswer) get().answerClonedCards(false);
     },
-    finish(outcome) {
-      set((state) => ({ view: { ...state.view, outcome } }));
+    say(lines) {
+      set((state) => ({ view: { ...state.view, notice: lines } }));
+    },
+    finish(outcome, lines) {
+      set((state) => ({ view: { ...state.view, outcome, notice: lines } }));
     },
   }));
 }

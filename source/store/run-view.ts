@@ -59,6 +59,8 @@ export interface RunView {
   stopping: boolean;
   masterRebooting?: { address: string; hostname: string };
   outcome?: RunOutcome;
+  /** What the command has the screens say: before the master's reboot, at the end of the run. */
+  notice?: string[];
 }
 
 export function initialRunView(options: {

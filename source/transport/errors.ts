@@ -277,15 +277,30 @@ function describeCause(error: unknown): string {
 }
 
 /**
- * The text a person sees for any failure: the message, what to do next, and where the command log
- * is when there is one, so every command run on the node can be looked at.
+ * The one format of a failure for people, whatever failed (a transport, a step's check, the
+ * command line): what happened, then what to do next, then where the command log is when there
+ * is one, so every command run on the node can be looked at.
  */
+export function formatFailure(failure: {
+  message: string;
+  nextStep?: string;
+  commandLogPath?: string;
+}): string {
+  return [
+    failure.message,
+    ...(failure.nextStep ? [`What to do: ${failure.nextStep}`] : []),
+    ...(failure.commandLogPath ? [`Command log: ${failure.commandLogPath}`] : []),
+  ].join('\n');
+}
+
+/** Any error in that format: a TransportError with its next step, anything else by its message. */
 export function formatTransportError(
   error: unknown,
   options: { commandLogPath?: string } = {},
 ): string {
-  const text = isTransportError(error)
-    ? `${error.message}\nWhat to do: ${error.nextStep}`
-    : describeCause(error);
-  return options.commandLogPath ? `${text}\nCommand log: ${options.commandLogPath}` : text;
+  return formatFailure({
+    message: describeCause(error),
+    ...(isTransportError(error) ? { nextStep: error.nextStep } : {}),
+    ...(options.commandLogPath ? { commandLogPath: options.commandLogPath } : {}),
+  });
 }

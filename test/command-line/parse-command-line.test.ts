@@ -26,7 +26,7 @@ describe('parseCommandLine', () => {
       [[], { NO_COLOR: '' }, { sessionName: 'default', fresh: false, dryRun: false, color: true }],
     ];
     for (const [argv, env, options] of cases) {
-      assert.deepEqual(parseCommandLine(argv, env), { kind: 'run', options }, argv.join(' '));
+      assert.deepEqual(parseCommandLine(argv, env), { kind: 'wizard', options }, argv.join(' '));
     }
   });
 
@@ -63,13 +63,14 @@ describe('parseCommandLine', () => {
         {},
       ),
       {
-        kind: 'steps',
+        kind: 'run',
         options: {
           sessionName: 'default',
           steps: ['keys'],
           nodes: ['worker3', 'worker1'],
           dryRun: false,
           yes: true,
+          json: false,
           passwordFile: 'pw',
           fixClonedCards: false,
           color: true,
@@ -80,8 +81,8 @@ describe('parseCommandLine', () => {
       ['run', '--node', 'all', '--dry-run', '--mpi', '--session', 'lab'],
       {},
     );
-    assert.equal(all.kind, 'steps');
-    if (all.kind === 'steps') {
+    assert.equal(all.kind, 'run');
+    if (all.kind === 'run') {
       assert.equal(all.options.nodes, undefined, '--node all is every node');
       assert.deepEqual(all.options.steps, [
         'preflight',
@@ -102,7 +103,7 @@ describe('parseCommandLine', () => {
     }
     const plain = parseCommandLine(['run'], { NO_COLOR: '1' });
     assert.equal(
-      plain.kind === 'steps' && plain.options.steps.includes('harden'),
+      plain.kind === 'run' && plain.options.steps.includes('harden'),
       false,
       'harden only when chosen',
     );
@@ -129,8 +130,8 @@ describe('parseCommandLine', () => {
       [['run', 'all', '--node'], /--node needs a hostname/],
       [['run', 'all', '--node='], /--node needs a hostname/],
       [['run', 'all', '--cluster'], /--cluster needs a file/],
-      [['--node', 'worker3'], /--node only go with: pi-cluster-wizard run/],
-      [['--yes'], /--yes only go with: pi-cluster-wizard run/],
+      [['--node', 'worker3'], /--node goes only with: pi-cluster-wizard run/],
+      [['--yes'], /--yes goes only with: pi-cluster-wizard run/],
       [['status', 'now'], /status takes no arguments/],
       [['--session', 'a b'], /--session "a b" is not a usable name/],
       [['--session', '../x'], /is not a usable name/],

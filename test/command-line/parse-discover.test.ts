@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { exitCodes, parseCommandLine } from '../../source/command-line/parse-command-line.js';
+import { parseCommandLine } from '../../source/command-line/parse-command-line.js';
+import { exitCodes } from '../../source/commands/exit-codes.js';
 
 const parse = (...argv: string[]) => parseCommandLine(argv, {});
 

@@ -12,9 +12,9 @@ import {
 import { parseScanRange } from '../../source/discovery/scan-range.js';
 import { scanForSsh } from '../../source/discovery/scan-subnet.js';
 import { defaultSettings, validateRows } from '../../source/plan/plan-cluster.js';
-import { persistSession } from '../../source/session/persist-session.js';
 import { openSessionFile } from '../../source/session/session-file.js';
 import { createAppStore } from '../../source/store/app-store.js';
+import { persistSession } from '../../source/store/persist-session.js';
 import { type Lab, startLab } from '../lab/lab.js';
 
 describe('assigning found machines to the table', () => {

@@ -4,8 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { defaultSettings, planCluster } from '../../source/plan/plan-cluster.js';
-import { persistSession } from '../../source/session/persist-session.js';
-import { type SavedSession, toSavedSession } from '../../source/session/saved-session.js';
+import type { SavedSession } from '../../source/session/saved-session.js';
 import {
   configDirVariable,
   defaultConfigDir,
@@ -13,6 +12,7 @@ import {
   sessionNameProblem,
 } from '../../source/session/session-file.js';
 import { createAppStore } from '../../source/store/app-store.js';
+import { persistSession, toSavedSession } from '../../source/store/persist-session.js';
 
 let dir: string;
 beforeEach(() => {
@@ -154,7 +154,7 @@ describe('persistSession', () => {
     assert.ok(!/password|passphrase|secret/i.test(text), text);
     assert.deepEqual(JSON.parse(text), toSavedSession(store.getState()));
     assert.equal(open().saved?.rows[2]?.hostname, 'gamma');
-    store.getState().finish({ exitCode: 130 });
+    store.getState().finish({ kind: 'interrupted', signal: 'SIGINT' });
     stop();
   });
 

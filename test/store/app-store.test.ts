@@ -36,9 +36,9 @@ describe('createAppStore', () => {
     assert.equal(store.getState().rowsEdited, true);
     assert.deepEqual(actions.confirmTable(), []);
     actions.goBack();
-    actions.finish({ exitCode: 130 });
+    actions.finish({ kind: 'interrupted', signal: 'SIGINT' });
     assert.deepEqual(screens, ['cluster-form', 'review-table', 'confirm', 'review-table']);
-    assert.deepEqual(store.getState().outcome, { exitCode: 130 });
+    assert.deepEqual(store.getState().outcome, { kind: 'interrupted', signal: 'SIGINT' });
   });
 
   test('the password is kept in memory under secrets', () => {

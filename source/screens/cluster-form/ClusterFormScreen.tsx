@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { KeyHints } from '../../app/KeyHints.js';
+import { KeyHints } from '../KeyHints.js';
 import type { ScreenProps } from '../screen-props.js';
 import { TextField } from '../text-field/TextField.js';
 import { formFields } from './cluster-form-state.js';

@@ -1,8 +1,8 @@
 import { Box, Text, useStdout } from 'ink';
 import SelectInput from 'ink-select-input';
 import { useStore } from 'zustand';
-import { KeyHints } from '../../app/KeyHints.js';
 import type { NodeRow } from '../../plan/plan-cluster.js';
+import { KeyHints } from '../KeyHints.js';
 import type { ScreenProps } from '../screen-props.js';
 import useConfirmScreen, { type ConfirmChoice } from './use-confirm-screen.js';
 

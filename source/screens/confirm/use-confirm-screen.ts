@@ -14,7 +14,7 @@ export default function useConfirmScreen(store: AppStore, isActive: boolean) {
   const onSelect = (item: { value: ConfirmChoice }) => {
     const actions = store.getState();
     if (item.value === 'back') actions.goBack();
-    else actions.finish({ exitCode: 0, startRun: true });
+    else actions.finish({ kind: 'start-run' });
   };
   return { onSelect };
 }

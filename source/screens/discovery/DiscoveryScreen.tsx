@@ -1,5 +1,4 @@
 import { Box, Text } from 'ink';
-import { KeyHints } from '../../app/KeyHints.js';
 import {
   clonedCardsAdvice,
   clonedGroups,
@@ -8,9 +7,11 @@ import {
   rowOfAddress,
 } from '../../discovery/discovery-report.js';
 import { operatingSystemHint } from '../../discovery/ssh-probe.js';
+import { KeyHints } from '../KeyHints.js';
 import type { ScreenProps } from '../screen-props.js';
 import { shortFingerprint } from '../short-fingerprint.js';
 import { TextField } from '../text-field/TextField.js';
+import type { DiscoveryWork } from './discovery-work.js';
 import useDiscovery from './use-discovery.js';
 
 const columnWidths: Record<string, number> = {
@@ -23,10 +24,11 @@ const columnWidths: Record<string, number> = {
 
 export function DiscoveryScreen({
   store,
+  discovery,
   isActive,
   onClose,
-}: ScreenProps & { onClose: () => void }) {
-  const { state, rows } = useDiscovery(store, isActive, onClose);
+}: ScreenProps & { discovery: DiscoveryWork; onClose: () => void }) {
+  const { state, rows } = useDiscovery(store, discovery, isActive, onClose);
   const hostnameOf = (address: string) => {
     const index = rowOfAddress(state.assignment, address);
     return rows.find((row) => row.index === index)?.hostname;

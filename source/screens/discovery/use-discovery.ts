@@ -1,8 +1,6 @@
 import { useEffect, useReducer, useRef } from 'react';
 import { useStore } from 'zustand';
 import { reachAtPatches, rowOfAddress } from '../../discovery/discovery-report.js';
-import { identifyMachine } from '../../discovery/identify-board.js';
-import { runDiscovery } from '../../discovery/run-discovery.js';
 import { parseScanRange } from '../../discovery/scan-range.js';
 import type { AppStore } from '../../store/app-store.js';
 import { formatTransportError } from '../../transport/errors.js';
@@ -13,17 +11,24 @@ import {
   discoveryReducer,
   initialDiscoveryState,
 } from './discovery-state.js';
+import type { DiscoveryWork } from './discovery-work.js';
 
 /** How long Identify blinks a board's LED. */
 export const identifySeconds = 5;
 
 /**
- * The discovery screen's keys and its two pieces of I/O, both stopped when the screen goes:
- * the scan (started by Enter on the subnet, never by itself) and Identify (a login to one board).
+ * The discovery screen's keys and its two pieces of I/O (done by `work`, the command's), both
+ * stopped when the screen goes: the scan (started by Enter on the subnet, never by itself) and
+ * Identify (a login to one board).
  * Subnet: Enter scans, Esc goes back. Scanning: Esc stops. Found: ↑/↓ machine, ←/→ its row,
  * a suggested order, Enter saves to the table, i identify, r scan again, s another subnet, Esc back.
  */
-export default function useDiscovery(store: AppStore, isActive: boolean, onClose: () => void) {
+export default function useDiscovery(
+  store: AppStore,
+  work: DiscoveryWork,
+  isActive: boolean,
+  onClose: () => void,
+) {
   const rows = useStore(store, (state) => state.rows);
   const subnet = useStore(store, (state) => state.settings.subnet);
   const [state, dispatch] = useReducer(discoveryReducer, subnet, initialDiscoveryState);
@@ -42,10 +47,11 @@ export default function useDiscovery(store: AppStore, isActive: boolean, onClose
     if (state.scanNumber === 0) return;
     const controller = new AbortController();
     scanning.current = controller;
-    runDiscovery(latest.current.addresses, store.getState().rows, {
-      signal: controller.signal,
-      onProgress: ({ probed, found }) => act({ type: 'progress', probed, found }),
-    })
+    work
+      .scan(latest.current.addresses, store.getState().rows, {
+        signal: controller.signal,
+        onProgress: ({ probed, found }) => act({ type: 'progress', probed, found }),
+      })
       .then((discovery) =>
         act({
           type: 'scanned',
@@ -68,17 +74,18 @@ export default function useDiscovery(store: AppStore, isActive: boolean, onClose
     identifying.current = controller;
     const { settings, secrets } = store.getState();
     act({ type: 'identify-started', address, node, seconds: identifySeconds });
-    identifyMachine(
-      {
-        node,
-        address,
-        isThisMachine,
-        user: settings.user,
-        ...(secrets.password === undefined ? {} : { password: secrets.password }),
-        signal: controller.signal,
-      },
-      identifySeconds,
-    )
+    work
+      .identify(
+        {
+          node,
+          address,
+          isThisMachine,
+          user: settings.user,
+          ...(secrets.password === undefined ? {} : { password: secrets.password }),
+          signal: controller.signal,
+        },
+        identifySeconds,
+      )
       .then((outcome) =>
         act(
           outcome.kind === 'blinked'

@@ -1,7 +1,8 @@
 import { Box, Text } from 'ink';
-import { KeyHints } from '../../app/KeyHints.js';
 import type { NodeRow } from '../../plan/plan-cluster.js';
 import { DiscoveryScreen } from '../discovery/DiscoveryScreen.js';
+import type { DiscoveryWork } from '../discovery/discovery-work.js';
+import { KeyHints } from '../KeyHints.js';
 import type { ScreenProps } from '../screen-props.js';
 import { TextField } from '../text-field/TextField.js';
 import { editFields, maxIssuesShown } from './review-table-state.js';
@@ -15,10 +16,21 @@ const columns = [
   { title: 'Reach it now at', width: 17, cell: (row: NodeRow) => row.reachAt },
 ];
 
-export function ReviewTableScreen({ store, isActive }: ScreenProps) {
+export function ReviewTableScreen({
+  store,
+  discovery,
+  isActive,
+}: ScreenProps & { discovery: DiscoveryWork }) {
   const { state, shown, issues, window, closeDiscovery } = useReviewTable(store, isActive);
   if (state.discovering) {
-    return <DiscoveryScreen store={store} isActive={isActive} onClose={closeDiscovery} />;
+    return (
+      <DiscoveryScreen
+        store={store}
+        discovery={discovery}
+        isActive={isActive}
+        onClose={closeDiscovery}
+      />
+    );
   }
   const rowsWithIssues = new Set(issues.map((issue) => (issue.scope === 'row' ? issue.row : -1)));
   const { editing } = state;

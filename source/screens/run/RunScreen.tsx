@@ -1,7 +1,5 @@
 import { Box, Static, Text, useStdout } from 'ink';
 import { useStore } from 'zustand';
-import { HeaderLines } from '../../app/Header.js';
-import { endOfRunLines, masterRebootLines } from '../../engine/journaled-run.js';
 import type { RunStore } from '../../store/run-store.js';
 import {
   countStates,
@@ -10,6 +8,7 @@ import {
   sectionsOf,
   stepTitle,
 } from '../../store/run-view.js';
+import { HeaderLines } from '../Header.js';
 import { FailurePanel } from './FailurePanel.js';
 import { NodeTable } from './NodeTable.js';
 import { PlanView } from './PlanView.js';
@@ -126,19 +125,17 @@ export function RunScreen({ store, isActive, onQuit, onForceQuit }: RunScreenPro
           Stopping: work in flight finishes, then the session is saved (Ctrl+C again to quit now).
         </Text>
       ) : null}
-      {view.masterRebooting ? (
+      {view.masterRebooting && view.notice ? (
         <Box flexDirection="column" borderStyle="round" borderColor="yellow" paddingX={1}>
-          {masterRebootLines({ user: view.user, address: view.masterRebooting.address }).map(
-            (line) => (
-              <Text key={line}>{line}</Text>
-            ),
-          )}
+          {view.notice.map((line) => (
+            <Text key={line}>{line}</Text>
+          ))}
         </Box>
       ) : null}
-      {view.outcome && !planMode ? (
+      {view.outcome && !view.masterRebooting && !planMode ? (
         <Box flexDirection="column" marginTop={1}>
-          {endOfRunLines(view.outcome).map((line) => (
-            <Text key={line} color={view.outcome?.exitCode === 0 ? 'green' : 'red'}>
+          {(view.notice ?? []).map((line) => (
+            <Text key={line} color={endedWell(view.outcome) ? 'green' : 'red'}>
               {line}
             </Text>
           ))}
@@ -152,6 +149,9 @@ export function RunScreen({ store, isActive, onQuit, onForceQuit }: RunScreenPro
     </Box>
   );
 }
+
+const endedWell = (outcome: RunView['outcome']) =>
+  outcome !== undefined && !outcome.interrupted && outcome.failedNodes.length === 0;
 
 /** The nodes a section works on (all of them until its first step starts). */
 function nodesOf(view: RunView, steps: readonly string[]): string[] {

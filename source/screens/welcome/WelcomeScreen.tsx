@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import SelectInput from 'ink-select-input';
-import { KeyHints } from '../../app/KeyHints.js';
+import { KeyHints } from '../KeyHints.js';
 import type { ScreenProps } from '../screen-props.js';
 import useWelcomeScreen from './use-welcome-screen.js';
 

@@ -40,7 +40,7 @@ describe('ConfirmScreen', () => {
     await waitForFrame(instance, '❯ Start');
     instance.stdin.write(keys.enter);
     await waitForFrame(instance, () => store.getState().outcome !== undefined);
-    assert.deepEqual(store.getState().outcome, { exitCode: 0, startRun: true });
+    assert.deepEqual(store.getState().outcome, { kind: 'start-run' });
   });
 
   test('"Back to the table" and Esc both go back', async () => {

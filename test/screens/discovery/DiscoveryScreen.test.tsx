@@ -1,10 +1,12 @@
 // The discovery screen over the review table, against the fake Pi lab: loopback subnets only.
+
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { cleanup, render } from 'ink-testing-library';
-import { App } from '../../../source/app/App.js';
+import { discoveryWork } from '../../../source/commands/discovery-work.js';
 import { defaultSettings } from '../../../source/plan/plan-cluster.js';
+import { App } from '../../../source/screens/App.js';
 import { ReviewTableScreen } from '../../../source/screens/review-table/ReviewTableScreen.js';
 import { createAppStore } from '../../../source/store/app-store.js';
 import { type Lab, startLab } from '../../lab/lab.js';
@@ -53,7 +55,7 @@ describe('DiscoveryScreen', () => {
 
   async function scanFromReview() {
     const store = plannedStore();
-    const instance = render(<ReviewTableScreen store={store} isActive />);
+    const instance = render(<ReviewTableScreen store={store} discovery={discoveryWork} isActive />);
     await waitForFrame(instance, 'd find the Pis');
     await pressSlow(instance, 'd', `Subnet to scan   ${lab.subnet}`);
     await erase(instance, lab.subnet.length);
@@ -157,7 +159,9 @@ describe('DiscoveryScreen', () => {
 
     test('Esc stops it at once, keeping the screen', async () => {
       const store = plannedStore();
-      const instance = render(<ReviewTableScreen store={store} isActive />);
+      const instance = render(
+        <ReviewTableScreen store={store} discovery={discoveryWork} isActive />,
+      );
       await waitForFrame(instance, 'd find the Pis');
       await startSlowScan(instance, lab.subnet);
       const stopping = performance.now();
@@ -173,14 +177,14 @@ describe('DiscoveryScreen', () => {
 
     test('Ctrl+C quits the wizard and ends every probe in flight', async () => {
       const store = plannedStore();
-      const instance = render(<App store={store} />);
+      const instance = render(<App store={store} discovery={discoveryWork} />);
       await waitForFrame(instance, 'd find the Pis');
       await startSlowScan(instance, lab.subnet);
       instance.stdin.write(keys.ctrlC);
       for (let tries = 0; tries < 50 && store.getState().outcome === undefined; tries++) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
-      assert.equal(store.getState().outcome?.exitCode, 130);
+      assert.deepEqual(store.getState().outcome, { kind: 'interrupted', signal: 'SIGINT' });
       instance.unmount();
       await new Promise((resolve) => setTimeout(resolve, 200));
       assert.equal(await openConnections(), 0);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { cleanup, render } from 'ink-testing-library';
+import { discoveryWork } from '../../../source/commands/discovery-work.js';
 import { defaultSettings } from '../../../source/plan/plan-cluster.js';
 import { ReviewTableScreen } from '../../../source/screens/review-table/ReviewTableScreen.js';
 import { createAppStore } from '../../../source/store/app-store.js';
@@ -14,7 +15,7 @@ function renderReview(nodeCount = 5) {
   assert.deepEqual(store.getState().submitSettings({ ...defaultSettings, nodeCount }), {
     kind: 'planned',
   });
-  const instance = render(<ReviewTableScreen store={store} isActive />);
+  const instance = render(<ReviewTableScreen store={store} discovery={discoveryWork} isActive />);
   return { store, instance };
 }
 

@@ -3,6 +3,7 @@ import { afterEach, describe, test } from 'node:test';
 import { cleanup, render } from 'ink-testing-library';
 import type { RunOutcome } from '../../../source/engine/journaled-run.js';
 import type { SetupEvent } from '../../../source/engine/run-setup.js';
+import { endOfRunLines, masterRebootLines } from '../../../source/reporters/run-summary.js';
 import { RunScreen } from '../../../source/screens/run/RunScreen.js';
 import { guideStepIds, type StepId, type StepStatus } from '../../../source/steps/step.js';
 import { createRunStore } from '../../../source/store/run-store.js';
@@ -70,7 +71,6 @@ const reported = (
 
 function outcome(partial: Partial<RunOutcome> = {}): RunOutcome {
   return {
-    exitCode: 0,
     failedNodes: [],
     interrupted: false,
     stopped: false,
@@ -284,7 +284,7 @@ describe('RunScreen', () => {
       },
     });
     let frame = await waitForFrame(instance, /worker1\s+● to change/);
-    store.getState().finish(outcome({ dryRun: true }));
+    store.getState().finish(outcome({ dryRun: true }), endOfRunLines(outcome({ dryRun: true })));
     frame = await waitForFrame(instance, 'The plan (dry run: nothing was changed on any Pi)');
     assert.match(frame, /hostname \(Change Hostname\)/);
     assert.match(frame, /worker1: would make 1 change/);
@@ -299,15 +299,18 @@ describe('RunScreen', () => {
   });
 
   test('the master rebooting itself says how to log in again and resume', async () => {
-    const { instance, send } = renderRun();
+    const { instance, send, store } = renderRun();
     send({ type: 'master-rebooting', address: '127.0.0.100', hostname: 'master' });
+    // What the command hands the screens (run-on-screens.tsx) when that event comes.
+    store.getState().say(masterRebootLines({ user: 'pi', address: '127.0.0.100' }));
     const frame = await waitForFrame(instance, 'Log in again with: ssh pi@127.0.0.100');
     assert.match(frame, /then run pi-cluster-wizard again: it resumes where it stopped/);
   });
 
   test('the end: what failed and what to run next', async () => {
     const { instance, store } = renderRun();
-    store.getState().finish(outcome({ exitCode: 3, failedNodes: ['worker2'] }));
+    const failed = outcome({ failedNodes: ['worker2'] });
+    store.getState().finish(failed, endOfRunLines(failed));
     const frame = await waitForFrame(instance, '1 node failed: worker2');
     assert.match(frame, /pi-cluster-wizard run all --node worker2/);
   });

@@ -3,8 +3,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { ReadStream } from 'node:tty';
 
-export type PasswordSource = { kind: 'file'; path: string } | { kind: 'stdin' };
-
 export type PasswordResult =
   | { ok: true; password: string | undefined; warning?: string }
   | { ok: false; message: string };

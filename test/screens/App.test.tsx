@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { cleanup, render } from 'ink-testing-library';
-import { App } from '../../source/app/App.js';
+import { discoveryWork } from '../../source/commands/discovery-work.js';
+import { App } from '../../source/screens/App.js';
 import { createAppStore } from '../../source/store/app-store.js';
 import { erase, keys, press, typeText, waitForFrame } from '../screens/frame.js';
 
@@ -10,7 +11,7 @@ afterEach(cleanup);
 describe('App', () => {
   test('walks welcome → form → review → confirm with the guide section in the header', async () => {
     const store = createAppStore();
-    const instance = render(<App store={store} />);
+    const instance = render(<App store={store} discovery={discoveryWork} />);
     await waitForFrame(instance, 'Cluster Guide › Getting Started');
     await press(instance, keys.enter, 'Cluster Guide › Network Lookup Table');
     await waitForFrame(instance, 'Step 2 of 4: Cluster settings');
@@ -29,16 +30,18 @@ describe('App', () => {
     const store = createAppStore();
     store.getState().start();
     store.getState().submitSettings(store.getState().settings);
-    const instance = render(<App store={store} />);
+    const instance = render(<App store={store} discovery={discoveryWork} />);
     await waitForFrame(instance, 'Step 3 of 4');
     instance.stdin.write(keys.ctrlC);
     await waitForFrame(instance, () => store.getState().outcome !== undefined);
-    assert.deepEqual(store.getState().outcome, { exitCode: 130 });
+    assert.deepEqual(store.getState().outcome, { kind: 'interrupted', signal: 'SIGINT' });
     assert.equal(store.getState().screen, 'review-table');
   });
 
   test('--dry-run shows in the header', async () => {
-    const instance = render(<App store={createAppStore({ dryRun: true })} />);
+    const instance = render(
+      <App store={createAppStore({ dryRun: true })} discovery={discoveryWork} />,
+    );
     await waitForFrame(instance, 'dry run: nothing is changed on any Pi');
   });
 
@@ -46,7 +49,7 @@ describe('App', () => {
     const store = createAppStore();
     store.setState({ saveProblem: 'Could not save the session to /nowhere: EACCES.' });
     store.getState().start();
-    const instance = render(<App store={store} />);
+    const instance = render(<App store={store} discovery={discoveryWork} />);
     await waitForFrame(instance, 'Could not save the session to /nowhere');
   });
 });

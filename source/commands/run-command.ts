@@ -1,9 +1,13 @@
-// `pi-cluster-wizard run` and `status`: load the cluster (saved session or --cluster file), check it,
-// get the password, run the steps with plain lines, and map the outcome to an exit code.
+// `pi-cluster-wizard run`: take the cluster (the saved session, --cluster FILE, or planned from
+// --nodes and its flags), check it, get the password, run the steps with one reporter (the screens
+// at a terminal, plain lines, or JSON lines with --json), and map the outcome to an exit code.
 import { readFileSync } from 'node:fs';
 import type { ReadStream } from 'node:tty';
 import type { StepsOptions } from '../command-line/parse-command-line.js';
+import { runDiscovery } from '../discovery/run-discovery.js';
+import { parseScanRange } from '../discovery/scan-range.js';
 import { planSteps } from '../engine/carried-steps.js';
+import { type JournaledRunOptions, runJournaled } from '../engine/journaled-run.js';
 import {
   type ClusterSettings,
   type NodeRow,
@@ -12,6 +16,8 @@ import {
   validateRows,
   validateSettings,
 } from '../plan/plan-cluster.js';
+import { jsonLinesReporter } from '../reporters/json-lines.js';
+import { plainLinesReporter } from '../reporters/plain-lines.js';
 import { sessionRunJournal } from '../session/run-journal.js';
 import {
   readSavedSession,
@@ -19,18 +25,19 @@ import {
   sessionSchemaVersion,
 } from '../session/saved-session.js';
 import { openSessionFile } from '../session/session-file.js';
-import { stepIds } from '../steps/step.js';
+import { clusterFromFlags } from './cluster-from-flags.js';
+import { exitCodes, runExitCode } from './exit-codes.js';
+import { catchInterrupts } from './interrupts.js';
 import {
   promptLine,
   promptPassword,
   readPasswordFile,
   readPasswordFromPipe,
 } from './read-password.js';
-import { runExitCodes, runHeadless } from './run-headless.js';
 
 export interface CommandIo {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  stdout: NodeJS.WritableStream;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream;
 }
 
@@ -40,38 +47,43 @@ const processIo: CommandIo = {
   stderr: process.stderr,
 };
 
-export async function runStepsCommand(
+type Cluster = { settings: ClusterSettings; rows: NodeRow[] };
+
+export async function runCommand(
   options: StepsOptions,
   io: CommandIo = processIo,
 ): Promise<number> {
   const fail = (message: string) => {
     io.stderr.write(`${message}\n`);
-    return runExitCodes.usage;
+    return exitCodes.usage;
   };
   const sessionFile = openSessionFile({ sessionName: options.sessionName });
   if (sessionFile.notice) io.stderr.write(`${sessionFile.notice}\n`);
 
   let session: SavedSession | undefined = sessionFile.saved;
+  let given: Cluster | undefined;
   if (options.clusterFile) {
     const loaded = loadClusterFile(options.clusterFile);
     if (typeof loaded === 'string') return fail(loaded);
-    // The same plan keeps what earlier runs learned; a different one starts a new run state.
-    const samePlan =
-      session &&
-      JSON.stringify(session.rows.map(({ reachAt: _, ...row }) => row)) ===
-        JSON.stringify(loaded.rows.map(({ reachAt: _, ...row }) => row));
-    session = {
-      schemaVersion: sessionSchemaVersion,
-      screen: 'confirm',
-      settings: loaded.settings,
-      rows: samePlan && session ? session.rows : loaded.rows,
-      rowsEdited: false,
-      ...(samePlan && session?.run ? { run: session.run } : {}),
-    };
+    given = loaded;
+  } else if (options.plan) {
+    const planned = clusterFromFlags(options.plan);
+    if (!planned.ok) {
+      return fail(
+        `The cluster cannot be planned from these flags:\n${planned.problems.map((problem) => `  - ${problem}`).join('\n')}`,
+      );
+    }
+    given = planned;
+    if (options.plan.discover) {
+      const found = await discoverReachAt(planned, io);
+      if (typeof found === 'string') return fail(found);
+      given = { settings: planned.settings, rows: found };
+    }
   }
+  if (given) session = adoptCluster(session, given);
   if (!session || session.rows.length === 0) {
     return fail(
-      'No cluster is planned in this session yet: run pi-cluster-wizard in a terminal first (it saves the lookup table), or pass --cluster FILE.',
+      'No cluster is planned in this session yet: run pi-cluster-wizard in a terminal first (it saves the lookup table), pass --cluster FILE, or plan it with --nodes N --subnet CIDR.',
     );
   }
   const issues = [
@@ -83,7 +95,7 @@ export async function runStepsCommand(
       `The cluster cannot be used:\n${issues.map((issue) => `  - ${describeIssue(issue)}`).join('\n')}`,
     );
   }
-  if (options.clusterFile) {
+  if (given) {
     const problem = sessionFile.save(session);
     if (problem) io.stderr.write(`${problem}\n`);
   }
@@ -104,16 +116,18 @@ export async function runStepsCommand(
     }
     const targets = options.nodes?.join(', ') ?? `all ${session.rows.length} Pis`;
     // Steps a step for some nodes carries on through (keys → fan-in, fan-out, known-hosts).
-    const names = session.rows.map((row) => row.hostname);
-    const carried = planSteps(options.steps, new Set(options.nodes ?? names), names).steps.filter(
-      (step) => !options.steps.includes(step),
-    );
+    const hostnames = session.rows.map((row) => row.hostname);
+    const carried = planSteps(
+      options.steps,
+      new Set(options.nodes ?? hostnames),
+      hostnames,
+    ).steps.filter((step) => !options.steps.includes(step));
     const then = carried.length > 0 ? `, then ${carried.join(', ')} where needed` : '';
     const answer = await ask(io, `Run ${options.steps.join(', ')} on ${targets}${then}? [y/N] `);
-    if (answer === 'interrupted') return runExitCodes.interrupted;
+    if (answer === 'interrupted') return exitCodes.SIGINT;
     if (!/^y(es)?$/i.test(answer)) {
       io.stderr.write('Nothing was changed.\n');
-      return 1;
+      return exitCodes.notDone;
     }
   }
 
@@ -132,7 +146,7 @@ export async function runStepsCommand(
       io.stderr,
       `Password of ${session.settings.user} on the Pis (for SSH and sudo; not shown, not saved; Enter for none): `,
     );
-    if (read === 'interrupted') return runExitCodes.interrupted;
+    if (read === 'interrupted') return exitCodes.SIGINT;
     if (read.ok) password = read.password;
   }
 
@@ -146,30 +160,31 @@ export async function runStepsCommand(
     dryRun: options.dryRun,
     fixClonedCards: options.fixClonedCards,
     ...(password === undefined ? {} : { password }),
-  };
-  const screens =
-    options.screens ??
-    (interactive && Boolean((io.stdout as { isTTY?: boolean }).isTTY) && !options.yes);
+  } satisfies Partial<JournaledRunOptions>;
+  const screens = !options.json && interactive && io.stdout.isTTY === true && !options.yes;
   if (screens) {
-    const { runWithScreens } = await import('../app/run-with-screens.js');
-    return runWithScreens(run);
+    const { runOnScreens } = await import('./run-on-screens.js');
+    return runOnScreens(run);
   }
 
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onInterrupt = () => {
-    interrupts += 1;
-    if (interrupts > 1) process.exit(runExitCodes.interrupted);
-    io.stderr.write(
-      '\nStopping: work in flight finishes, then the session is saved (Ctrl+C again to quit now).\n',
-    );
-    controller.abort();
+  const context = {
+    out: io.stdout,
+    hostnames: journal.rows.map((row) => row.hostname),
+    user: journal.settings.user,
+    dryRun: options.dryRun,
   };
-  process.on('SIGINT', onInterrupt);
-  process.on('SIGTERM', onInterrupt);
+  const reporter = options.json ? jsonLinesReporter(context) : plainLinesReporter(context);
+  const interrupts = catchInterrupts({
+    onInterrupt: () =>
+      io.stderr.write(
+        '\nStopping: work in flight finishes, then the session is saved (Ctrl+C again to quit now).\n',
+      ),
+  });
   try {
-    return await runHeadless({
+    const outcome = await runJournaled({
       ...run,
+      signal: interrupts.signal,
+      onEvent: (event) => reporter.onEvent(event),
       ...(interactive
         ? {
             askFixClonedCards: async (groups: string[][]) => {
@@ -181,51 +196,57 @@ export async function runStepsCommand(
             },
           }
         : {}),
-      out: io.stdout as never,
-      signal: controller.signal,
     });
+    const exitCode = runExitCode(outcome, interrupts.by);
+    reporter.end(outcome, exitCode);
+    return exitCode;
   } finally {
-    process.off('SIGINT', onInterrupt);
-    process.off('SIGTERM', onInterrupt);
+    interrupts.dispose();
   }
 }
 
-/** `status`: the saved table and each node's last result per step, without connecting anywhere. */
-export function statusCommand(sessionName: string, io: CommandIo = processIo): number {
-  const sessionFile = openSessionFile({ sessionName });
-  if (sessionFile.notice) io.stderr.write(`${sessionFile.notice}\n`);
-  const session = sessionFile.saved;
-  if (!session || session.rows.length === 0) {
-    io.stdout.write(`No cluster is planned in ${sessionFile.path} yet.\n`);
-    return 1;
-  }
-  const results = session.run?.results ?? {};
-  const steps = stepIds.filter((step) => results[step]);
-  const header = ['Pi', 'hostname', 'static IP', 'reach it now at', ...steps];
-  const lines = session.rows.map((row) => [
-    String(row.index),
-    row.hostname,
-    row.address,
-    row.reachAt,
-    ...steps.map((step) => results[step]?.[row.hostname] ?? '-'),
-  ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...lines.map((line) => line[column]!.length)),
+/** The given cluster as the session: the same plan keeps what earlier runs learned. */
+function adoptCluster(session: SavedSession | undefined, given: Cluster): SavedSession {
+  const shape = (rows: readonly NodeRow[]) =>
+    JSON.stringify(rows.map(({ reachAt: _, ...row }) => row));
+  const samePlan = session !== undefined && shape(session.rows) === shape(given.rows);
+  return {
+    schemaVersion: sessionSchemaVersion,
+    screen: 'confirm',
+    settings: given.settings,
+    rows: samePlan && session ? session.rows : given.rows,
+    rowsEdited: false,
+    ...(samePlan && session?.run ? { run: session.run } : {}),
+  };
+}
+
+/** --discover: where each planned Pi answers now, found as `discover --assign` finds it. */
+async function discoverReachAt(cluster: Cluster, io: CommandIo): Promise<NodeRow[] | string> {
+  const range = parseScanRange(cluster.settings.subnet);
+  if (!range.ok) return `--discover cannot scan ${cluster.settings.subnet}: ${range.message}`;
+  io.stderr.write(
+    `Looking for the Pis answering SSH in ${range.value.subnet} (${range.value.addresses.length} addresses; no password is sent)…\n`,
   );
-  const format = (cells: string[]) =>
-    cells
-      .map((cell, column) => cell.padEnd(widths[column]!))
-      .join('  ')
-      .trimEnd();
-  io.stdout.write(`${[format(header), ...lines.map(format)].join('\n')}\n`);
-  const pending = session.run?.memory.rebootPending ?? [];
-  if (pending.length > 0) io.stdout.write(`Waiting for a reboot: ${pending.join(', ')}\n`);
-  if (steps.length === 0) io.stdout.write('No step has run yet: pi-cluster-wizard run all\n');
-  io.stdout.write(`Session: ${sessionFile.path}\n`);
-  return 0;
+  const interrupts = catchInterrupts();
+  try {
+    const scan = await runDiscovery(range.value.addresses, cluster.rows, {
+      signal: interrupts.signal,
+    });
+    if (scan.stopped) return 'Stopped before every address was probed: nothing was run.';
+    const missing = cluster.rows.filter((row) => !scan.suggestion.has(row.index));
+    if (missing.length > 0) {
+      return `--discover found ${scan.machines.length} machine${scan.machines.length === 1 ? '' : 's'} answering SSH in ${range.value.subnet}, but none for ${missing.map((row) => `Pi ${row.index} (${row.hostname})`).join(', ')}: check that every Pi is powered, on this network, with SSH enabled, or say where each answers with --reach-at ADDR,ADDR,…`;
+    }
+    return cluster.rows.map((row) => ({
+      ...row,
+      reachAt: scan.suggestion.get(row.index) ?? row.reachAt,
+    }));
+  } finally {
+    interrupts.dispose();
+  }
 }
 
-function loadClusterFile(path: string): { settings: ClusterSettings; rows: NodeRow[] } | string {
+function loadClusterFile(path: string): Cluster | string {
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(path, 'utf8'));

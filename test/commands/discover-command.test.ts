@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { discoverCommand } from '../../source/headless/discover-command.js';
+import { discoverCommand } from '../../source/commands/discover-command.js';
 import { defaultSettings, planCluster } from '../../source/plan/plan-cluster.js';
-import { toSavedSession } from '../../source/session/saved-session.js';
 import { configDirVariable, openSessionFile } from '../../source/session/session-file.js';
 import { initialData } from '../../source/store/app-state.js';
+import { toSavedSession } from '../../source/store/persist-session.js';
 import { type Lab, startLab } from '../lab/lab.js';
 
 const cliSource = fileURLToPath(new URL('../../source/cli.tsx', import.meta.url));

@@ -16,11 +16,11 @@ import { type Discovery, runDiscovery } from '../discovery/run-discovery.js';
 import { parseScanRange } from '../discovery/scan-range.js';
 import { operatingSystemHint } from '../discovery/ssh-probe.js';
 import type { NodeRow } from '../plan/plan-cluster.js';
+import { countEditedRows } from '../plan/plan-cluster.js';
 import { openSessionFile } from '../session/session-file.js';
-import { countEditedRows } from '../store/app-state.js';
+import { exitCodes } from './exit-codes.js';
+import { catchInterrupts } from './interrupts.js';
 import { promptLine } from './read-password.js';
-
-export const discoverExitCodes = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 
 export interface DiscoverIo {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -77,7 +77,7 @@ export async function discoverCommand(
   io: DiscoverIo = processIo,
 ): Promise<number> {
   const say = (line: string) => io.stdout.write(`${line}\n`);
-  const fail = (message: string, code: number = discoverExitCodes.usage) => {
+  const fail = (message: string, code: number = exitCodes.usage) => {
     io.stderr.write(`${message}\n`);
     return code;
   };
@@ -99,10 +99,7 @@ export async function discoverCommand(
     );
   }
 
-  const controller = new AbortController();
-  const onInterrupt = () => controller.abort();
-  process.on('SIGINT', onInterrupt);
-  process.on('SIGTERM', onInterrupt);
+  const interrupts = catchInterrupts();
   const drawsProgress = io.stderr.isTTY === true;
   io.stderr.write(
     `Looking for machines answering SSH in ${range.value.subnet} (${range.value.addresses.length} addresses; no password is sent)…\n`,
@@ -110,7 +107,7 @@ export async function discoverCommand(
   let scan: Discovery;
   try {
     scan = await runDiscovery(range.value.addresses, rows, {
-      signal: controller.signal,
+      signal: interrupts.signal,
       ...(io.thisMachine ? { thisMachine: io.thisMachine } : {}),
       ...(drawsProgress
         ? {
@@ -120,8 +117,7 @@ export async function discoverCommand(
         : {}),
     });
   } finally {
-    process.off('SIGINT', onInterrupt);
-    process.off('SIGTERM', onInterrupt);
+    interrupts.dispose();
   }
   if (drawsProgress) io.stderr.write('\n');
 
@@ -136,17 +132,17 @@ export async function discoverCommand(
   if (clones.length > 0) say(clonedCardsAdvice(clones));
   if (scan.stopped) {
     say(`Stopped after ${scan.probed} of ${scan.total} addresses.`);
-    return discoverExitCodes.interrupted;
+    return interrupts.exitCode ?? exitCodes.SIGINT;
   }
   if (machines.length === 0) {
     say(
       'Check that the Pis are powered, on this network, and have SSH enabled (Raspberry Pi Imager: Services → Enable SSH).',
     );
-    return discoverExitCodes.ok;
+    return exitCodes.done;
   }
   if (!session || rows.length === 0) {
     say('No lookup table in this session yet: plan the cluster in the wizard to assign these.');
-    return discoverExitCodes.ok;
+    return exitCodes.done;
   }
 
   const patches = reachAtPatches(rows, assignment);
@@ -159,7 +155,7 @@ export async function discoverCommand(
   }
   if (patches.length === 0) {
     say('The table already says so: nothing to save.');
-    return discoverExitCodes.ok;
+    return exitCodes.done;
   }
   let save = options.assign;
   if (!save && io.stdin.isTTY) {
@@ -169,12 +165,12 @@ export async function discoverCommand(
       'Save this assignment to the table? [y/N] ',
       { hidden: false },
     );
-    if (answer === 'interrupted') return discoverExitCodes.interrupted;
+    if (answer === 'interrupted') return exitCodes.SIGINT;
     save = /^y(es)?$/i.test(answer.trim());
   }
   if (!save) {
     say('Not saved. Run again with --assign to save it, or assign on the review screen (key d).');
-    return discoverExitCodes.ok;
+    return exitCodes.done;
   }
   const byIndex = new Map(patches.map((patch) => [patch.index, patch.reachAt]));
   const updatedRows = rows.map((row) => ({
@@ -186,9 +182,9 @@ export async function discoverCommand(
     rows: updatedRows,
     rowsEdited: countEditedRows(session.settings, updatedRows) > 0,
   });
-  if (problem) return fail(problem, discoverExitCodes.failure);
+  if (problem) return fail(problem, exitCodes.notDone);
   say(
     `Saved in ${sessionFile.path}: ${patches.length} row${patches.length === 1 ? '' : 's'} updated.`,
   );
-  return discoverExitCodes.ok;
+  return exitCodes.done;
 }

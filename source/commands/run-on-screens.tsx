@@ -1,0 +1,114 @@
+// A run drawn by the Ink screens: the command starts the journaled run, its events go into the run
+// store, the engine's questions (a failed node, cloned cards) are answered on screen. Used by `run`
+// at a terminal (a root of its own) and by the wizard (inside its one root, after the password).
+import { type Instance, render } from 'ink';
+import type { JournaledRunOptions, RunOutcome } from '../engine/journaled-run.js';
+import { runJournaled } from '../engine/journaled-run.js';
+import { endOfRunLines, masterRebootLines } from '../reporters/run-summary.js';
+import { RunRoot } from '../screens/RunRoot.js';
+import { createRunStore, type RunStore } from '../store/run-store.js';
+import { runExitCode } from './exit-codes.js';
+import { catchInterrupts, type Interrupts } from './interrupts.js';
+
+export type ScreensRunOptions = Omit<
+  JournaledRunOptions,
+  'onEvent' | 'decideOnFailure' | 'askFixClonedCards' | 'signal'
+>;
+
+export interface ScreensRun {
+  store: RunStore;
+  outcome: Promise<RunOutcome>;
+}
+
+/**
+ * Starts the run for the screens. `onMasterRebooting` runs when the master is about to reboot
+ * itself: take the screens down then, since this process may not outlive the reboot.
+ */
+export function startRunOnScreens(
+  options: ScreensRunOptions,
+  interrupts: Interrupts,
+  onMasterRebooting: (lines: string[]) => void,
+): ScreensRun {
+  const store = createRunStore({
+    steps: options.steps,
+    nodes: options.journal.rows.map((row) => row.hostname),
+    user: options.journal.settings.user,
+    dryRun: options.dryRun,
+    onStop: () => interrupts.stop('SIGINT'),
+  });
+  const outcome = runJournaled({
+    ...options,
+    signal: interrupts.signal,
+    decideOnFailure: (failure) => store.getState().askFailure(failure),
+    askFixClonedCards: (groups) => store.getState().askClonedCards(groups),
+    onEvent: (event) => {
+      store.getState().apply(event);
+      if (event.type === 'master-rebooting') {
+        const lines = masterRebootLines({
+          user: options.journal.settings.user,
+          address: event.address,
+        });
+        store.getState().say(lines);
+        onMasterRebooting(lines);
+      }
+    },
+  }).then((ended) => {
+    store.getState().finish(ended, endOfRunLines(ended));
+    return ended;
+  });
+  return { store, outcome };
+}
+
+/** What stays in the scrollback once the screens are down; returns the exit code. */
+export function afterScreensRun(
+  outcome: RunOutcome,
+  interrupts: Interrupts,
+  out: NodeJS.WritableStream,
+): number {
+  if (!outcome.masterRebooting) {
+    // The table truncates long messages: the failures in full, where the scrollback keeps them.
+    for (const report of outcome.reports.filter((each) => each.status === 'failed'))
+      out.write(`${report.step} ${report.node} FAILED ${report.summary}\n`);
+    // A dry run's plan stayed until the person quit it; say how it ended below it.
+    if (outcome.dryRun) out.write(`\n${endOfRunLines(outcome).join('\n')}\n`);
+  }
+  return runExitCode(outcome, interrupts.by);
+}
+
+/** Leaves the screens and says how to resume, before the master's reboot may end this process. */
+export function leaveScreensForReboot(
+  instance: Pick<Instance, 'unmount'>,
+  lines: string[],
+  out: NodeJS.WritableStream,
+): void {
+  instance.unmount();
+  out.write(`\n${lines.join('\n')}\n`);
+}
+
+/** `run` at a terminal: the run screens as the one root. Returns the exit code. */
+export async function runOnScreens(
+  options: ScreensRunOptions,
+  out: NodeJS.WriteStream = process.stdout,
+): Promise<number> {
+  let instance: Instance | undefined;
+  let store: RunStore | undefined;
+  const interrupts = catchInterrupts({
+    onInterrupt: () => store?.getState().stop(),
+    beforeQuit: () => instance?.unmount(),
+  });
+  try {
+    const run = startRunOnScreens(options, interrupts, (lines) => {
+      if (instance) leaveScreensForReboot(instance, lines, out);
+    });
+    store = run.store;
+    instance = render(
+      <RunRoot store={run.store} onForceQuit={() => interrupts.interrupt('SIGINT')} />,
+      { exitOnCtrlC: false, maxFps: 15 },
+    );
+    const outcome = await run.outcome;
+    await instance.waitUntilExit();
+    return afterScreensRun(outcome, interrupts, out);
+  } finally {
+    interrupts.dispose();
+  }
+}

@@ -1,0 +1,90 @@
+// The one root of the screens, and the only exit(): the wizard one screen at a time under a header,
+// then (when the command hands over `startRun`) the password on a masked screen and the run screens
+// in the same Ink tree. The screens start no work: `startRun` is the command's, which starts the
+// engine and hands back the store the run screens draw.
+import { Box, Text, useApp } from 'ink';
+import { useEffect, useState } from 'react';
+import { useStore } from 'zustand';
+import type { AppStore } from '../store/app-store.js';
+import type { RunStore } from '../store/run-store.js';
+import { ClusterFormScreen } from './cluster-form/ClusterFormScreen.js';
+import { ConfirmScreen } from './confirm/ConfirmScreen.js';
+import type { DiscoveryWork } from './discovery/discovery-work.js';
+import { Header, HeaderLines } from './Header.js';
+import { PasswordScreen } from './password/PasswordScreen.js';
+import { RunRoot } from './RunRoot.js';
+import { ReviewTableScreen } from './review-table/ReviewTableScreen.js';
+import useKeys from './use-keys.js';
+import { WelcomeScreen } from './welcome/WelcomeScreen.js';
+
+export interface AppProps {
+  store: AppStore;
+  /** Scans and board identification for the discovery screen (the command's I/O). */
+  discovery: DiscoveryWork;
+  /** Start the run with this password (memory only); without it, Start ends the screens. */
+  startRun?: (password: string | undefined) => RunStore;
+  /** Ctrl+C a second time while the run is stopping: the command ends the process. */
+  onForceQuit?: () => void;
+}
+
+export function App({ store, discovery, startRun, onForceQuit = () => {} }: AppProps) {
+  const screen = useStore(store, (state) => state.screen);
+  const dryRun = useStore(store, (state) => state.dryRun);
+  const saveProblem = useStore(store, (state) => state.saveProblem);
+  const outcome = useStore(store, (state) => state.outcome);
+  const user = useStore(store, (state) => state.settings.user);
+  const [runStore, setRunStore] = useState<RunStore | undefined>(undefined);
+  const { exit } = useApp();
+  const running = outcome?.kind === 'start-run' && startRun !== undefined;
+
+  useKeys(
+    (input, key) => {
+      if (key.ctrl && input === 'c')
+        store.getState().finish({ kind: 'interrupted', signal: 'SIGINT' });
+    },
+    { isActive: runStore === undefined },
+  );
+  useEffect(() => {
+    if (outcome && !running) exit();
+  }, [outcome, running, exit]);
+  // A password typed earlier (to identify a board) is used as it is.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once, when the run is due
+  useEffect(() => {
+    if (running && !runStore && store.getState().secrets.password !== undefined) {
+      setRunStore(startRun(store.getState().secrets.password));
+    }
+  }, [running]);
+
+  if (runStore) return <RunRoot store={runStore} onForceQuit={onForceQuit} />;
+  if (running) {
+    return (
+      <Box flexDirection="column">
+        <HeaderLines
+          section="Remote Log-in"
+          detail={`Before the run${dryRun ? '  (dry run: nothing is changed on any Pi)' : ''}`}
+        />
+        <PasswordScreen
+          user={user}
+          isActive
+          onSubmit={(password) => {
+            store.getState().setPassword(password);
+            setRunStore(startRun(password));
+          }}
+        />
+      </Box>
+    );
+  }
+  const isActive = outcome === undefined;
+  return (
+    <Box flexDirection="column">
+      <Header screen={screen} dryRun={dryRun} />
+      {screen === 'welcome' ? <WelcomeScreen store={store} isActive={isActive} /> : null}
+      {screen === 'cluster-form' ? <ClusterFormScreen store={store} isActive={isActive} /> : null}
+      {screen === 'review-table' ? (
+        <ReviewTableScreen store={store} discovery={discovery} isActive={isActive} />
+      ) : null}
+      {screen === 'confirm' ? <ConfirmScreen store={store} isActive={isActive} /> : null}
+      {saveProblem ? <Text color="yellow">{saveProblem}</Text> : null}
+    </Box>
+  );
+}

@@ -1,0 +1,15 @@
+// The I/O the discovery screen asks for, handed in by the command: the screen starts a scan or an
+// identify through these and only draws what comes back.
+import type { IdentifyOutcome, IdentifyTarget } from '../../discovery/identify-board.js';
+import type { Discovery } from '../../discovery/run-discovery.js';
+import type { ScanProgress } from '../../discovery/scan-subnet.js';
+import type { NodeRow } from '../../plan/plan-cluster.js';
+
+export interface DiscoveryWork {
+  scan(
+    addresses: readonly string[],
+    rows: readonly NodeRow[],
+    options: { signal: AbortSignal; onProgress: (progress: ScanProgress) => void },
+  ): Promise<Discovery>;
+  identify(target: IdentifyTarget, seconds: number): Promise<IdentifyOutcome>;
+}

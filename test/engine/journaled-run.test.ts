@@ -1,0 +1,107 @@
+// A run and its journal on this machine as the master (inside the test namespace): the master's
+// own reboot, run where it is safe (a `reboot` first on PATH, killed the way a real reboot kills
+// it), must end the run as "the master is rebooting", never with an error; a dry run must leave
+// the journal's results and reboot list as they were.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { runJournaled } from '../../source/engine/journaled-run.js';
+import { defaultSettings, planCluster } from '../../source/plan/plan-cluster.js';
+
+const fakes = mkdtempSync(join(tmpdir(), 'pcw-master-reboot-'));
+after(() => rmSync(fakes, { recursive: true, force: true }));
+
+describe("the master's own reboot", () => {
+  it('ends the run with the reboot lines and exit code 0 when the reboot kills its command', async (context) => {
+    if (process.getuid?.() !== 0 || process.env.PCW_IN_TEST_NAMESPACE !== '1') {
+      context.skip('needs root inside the test namespace (bash test/run-tests.sh)');
+      return;
+    }
+    const fake = join(fakes, 'reboot');
+    writeFileSync(fake, '#!/bin/sh\nkill -KILL $$\n');
+    chmodSync(fake, 0o755);
+    process.env.PATH = `${fakes}:${process.env.PATH}`;
+    // Never the real one: the fake must be the one found.
+    assert.equal(
+      execFileSync('sh', ['-c', 'command -v reboot'], { encoding: 'utf8' }).trim(),
+      fake,
+    );
+
+    const settings = {
+      ...defaultSettings,
+      nodeCount: 1,
+      subnet: '127.250.0.0/24',
+      firstAddress: '127.250.0.100',
+      gateway: '127.250.0.1',
+      dns: ['127.250.0.1'],
+    };
+    // Reached at another address than its static one: the master is due for its reboot.
+    const rows = planCluster(settings).map((row) => ({ ...row, reachAt: '127.250.0.7' }));
+    const events: string[] = [];
+    const outcome = await runJournaled({
+      journal: {
+        settings,
+        rows,
+        memory: { rebootPending: [], masterBootIdBeforeReboot: null },
+        saveRows() {},
+        saveMemory() {},
+        saveResult() {},
+      },
+      steps: ['reboot'],
+      dryRun: false,
+      fixClonedCards: false,
+      commandLogPath: join(fakes, 'commands.jsonl'),
+      onEvent: (event) => events.push(event.type),
+    });
+    assert.deepEqual(outcome.masterRebooting, {
+      address: '127.250.0.100',
+      hostname: 'master',
+      user: 'pi',
+    });
+    assert.ok(events.includes('master-rebooting'));
+    assert.equal(outcome.interrupted, false);
+  });
+});
+
+describe('a dry run', () => {
+  it("leaves the journal's results, memory and reboot list as they were", async (context) => {
+    if (process.getuid?.() !== 0 || process.env.PCW_IN_TEST_NAMESPACE !== '1') {
+      context.skip('needs root inside the test namespace (bash test/run-tests.sh)');
+      return;
+    }
+    const settings = {
+      ...defaultSettings,
+      nodeCount: 1,
+      subnet: '127.250.0.0/24',
+      firstAddress: '127.250.0.100',
+      gateway: '127.250.0.1',
+      dns: ['127.250.0.1'],
+    };
+    const rows = planCluster(settings).map((row) => ({ ...row, reachAt: '127.250.0.7' }));
+    const saved: string[] = [];
+    const reports: string[] = [];
+    const outcome = await runJournaled({
+      journal: {
+        settings,
+        rows,
+        memory: { rebootPending: [], masterBootIdBeforeReboot: null },
+        saveRows() {},
+        saveMemory: (memory) => saved.push(`memory ${JSON.stringify(memory)}`),
+        saveResult: (step, node, status) => saved.push(`${step} ${node} ${status}`),
+      },
+      steps: ['hosts', 'reboot'],
+      dryRun: true,
+      fixClonedCards: false,
+      commandLogPath: join(fakes, 'dry-run-commands.jsonl'),
+      onEvent: (event) => {
+        if (event.type === 'report') reports.push(`${event.report.step} ${event.report.status}`);
+      },
+    });
+    assert.ok(reports.includes('reboot changed'), reports.join(', '));
+    assert.equal(outcome.dryRun, true);
+    assert.deepEqual(saved, [], 'nothing a dry run only planned is saved');
+  });
+});

@@ -129,8 +129,16 @@ describe('run on the lab: one node that cannot be reached', { timeout: 300_000 }
       result.reports.filter((report) => report.node !== 'worker2').map((report) => report.status),
       ['ok', 'ok'],
     );
-    assert.match(result.stdout, /1 node failed: worker2\. The others finished\. Command log: /);
-    assert.match(result.stdout, /retry\s+attempt 2 of 4/);
+    assert.deepEqual(result.summary?.failedNodes, ['worker2']);
+    assert.equal(result.summary?.result, 'nodes-failed');
+    assert.equal(result.summary?.exitCode, 3);
+    assert.match(result.summary?.message ?? '', /1 node failed: worker2\. The others finished\./);
+    assert.ok(
+      result.lines.some(
+        (line) => line.type === 'retrying' && line.node === 'worker2' && line.attempt === 2,
+      ),
+      'worker2 was retried',
+    );
     const status = await lab.nodes[0]!.runAsPi(`node ${cli} status`);
     assert.match(status.stdout, /worker2\s+127\.\S+\s+127\.\S+\s+failed/);
   });

@@ -6,9 +6,10 @@ import {
   type NodeRow,
   planCluster,
 } from '../../source/plan/plan-cluster.js';
+import type { JsonLine, JsonSummary } from '../../source/reporters/json-lines.js';
 import type { Lab } from '../lab/lab.js';
 
-const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
+export const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
 const clusterPath = '/home/pi/cluster.json';
 
 export interface DrivenReport {
@@ -16,38 +17,55 @@ export interface DrivenReport {
   node: string;
   status: string;
   summary: string;
-  /** The indented lines printed under the report (a dry run's diffs and commands). */
+  /** A dry run's plan under the report: its diffs and commands, one line each. */
   details: string[];
 }
 
+/** Every line of --json output, parsed; a line that is not JSON fails the test. */
+export function parseJsonLines(stdout: string): JsonLine[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      try {
+        return JSON.parse(line) as JsonLine;
+      } catch {
+        throw new Error(`not a JSON line: ${line}`);
+      }
+    });
+}
+
 /**
- * Runs `pi-cluster-wizard run …` on the master as pi with the password on standard input. With
+ * Runs `pi-cluster-wizard run … --json` on the master as pi with the password on standard input,
+ * and reads what happened from the JSON lines (never from the text meant for people). With
  * `cluster`, writes it to a file and passes --cluster first.
  */
 export async function drive(lab: Lab, args: string[], cluster?: object) {
   const master = lab.nodes[0]!;
   if (cluster) await master.runAsPi(`cat > ${clusterPath}`, { input: JSON.stringify(cluster) });
-  const quoted = [...(cluster ? ['--cluster', clusterPath] : []), ...args]
+  const quoted = [...(cluster ? ['--cluster', clusterPath] : []), ...args, '--json']
     .map((arg) => `'${arg}'`)
     .join(' ');
   const result = await master.runAsPi(`node ${cli} run ${quoted}`, {
     input: `${lab.password}\n`,
     timeoutMs: 240_000,
   });
-  const reports: DrivenReport[] = [];
-  for (const line of result.stdout.split('\n')) {
-    const match = /^(\S+)\s+(\S+)\s+(ok|changed|FAILED|skipped)\s+(.*)$/.exec(line);
-    if (match) {
-      reports.push({
-        step: match[1]!,
-        node: match[2]!,
-        status: match[3]!.toLowerCase(),
-        summary: match[4]!,
-        details: [],
-      });
-    } else if (line.startsWith('    ')) reports.at(-1)?.details.push(line.trim());
-  }
-  return { ...result, reports };
+  const lines = parseJsonLines(result.stdout);
+  const reports: DrivenReport[] = lines.flatMap((line) =>
+    line.type === 'result'
+      ? [
+          {
+            step: line.step,
+            node: line.node,
+            status: line.status,
+            summary: line.summary,
+            details: line.plan,
+          },
+        ]
+      : [],
+  );
+  const summary = lines.find((line): line is JsonSummary => line.type === 'summary');
+  return { ...result, lines, reports, summary };
 }
 
 export function labPlan(

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { type Lab, startLab } from '../lab/lab.js';
-import { drive, labPlan } from './drive.js';
+import { cli, drive, labPlan } from './drive.js';
 
 async function listing(lab: Lab): Promise<string> {
   const parts: string[] = [];
@@ -51,7 +51,12 @@ describe('dry run and partly done nodes', { timeout: 600_000 }, () => {
       result.reports.filter((report) => report.status === 'failed'),
       [],
     );
-    assert.match(result.stdout, /Dry run done: nothing was changed\./);
+    assert.equal(result.summary?.result, 'dry-run', result.stdout);
+    assert.equal(result.summary?.exitCode, 0);
+    // A dry run leaves the session's results and reboot list as they were (none yet).
+    const status = await lab.nodes[0]!.runAsPi(`node ${cli} status`);
+    assert.match(status.stdout, /No step has run yet/, status.stdout);
+    assert.doesNotMatch(status.stdout, /Waiting for a reboot/, status.stdout);
   });
 
   test('existing keys are kept, a worker keeps its own authorized keys, then mpi and harden', async () => {
@@ -170,8 +175,13 @@ describe('plans of the SSH and key steps', { timeout: 600_000 }, () => {
     }
     // The verify it depends on says why: the names do not resolve before the hosts step.
     assert.match(
-      harden.stdout,
-      /verify\s+master\s+FAILED\s+master: cannot log in without a password to worker1/,
+      harden.reports.find((report) => report.step === 'verify' && report.node === 'master')
+        ?.summary ?? '',
+      /^master: cannot log in without a password to worker1/,
+    );
+    assert.equal(
+      harden.reports.find((report) => report.step === 'verify' && report.node === 'master')?.status,
+      'failed',
     );
     assert.equal(
       await worker1!.readFile('/home/pi/.ssh/authorized_keys').catch(() => 'none'),

@@ -3,6 +3,7 @@
 // screens only draw it), and maps how it ended to an exit code.
 import { type Instance, render } from 'ink';
 import type { WizardOptions } from '../command-line/parse-command-line.js';
+import { readMasterNetwork } from '../discovery/master-network.js';
 import type { RunOutcome } from '../engine/journaled-run.js';
 import { App } from '../screens/App.js';
 import { sessionRunJournal } from '../session/run-journal.js';
@@ -21,10 +22,13 @@ export async function wizardCommand(
   out: NodeJS.WriteStream = process.stdout,
 ): Promise<number> {
   const session = openSessionFile({ sessionName: options.sessionName, fresh: options.fresh });
+  // A new plan starts from the master's own network (this is the master), not the guide's.
+  const networkDefaults = await readMasterNetwork();
   const store = createAppStore({
     ...(session.saved ? { saved: session.saved } : {}),
     ...(session.notice ? { sessionNotice: session.notice } : {}),
     dryRun: options.dryRun,
+    ...(networkDefaults ? { networkDefaults } : {}),
   });
   const stopPersisting = persistSession(store, session);
   let instance: Instance | undefined;

@@ -1,5 +1,7 @@
 // The wizard's state and its transitions as pure functions: each takes the state and returns the
 // fields that change, so they are tested without a store, React or Ink.
+
+import type { NetworkDefaults } from '../discovery/master-network.js';
 import {
   type ClusterSettings,
   countEditedRows,
@@ -47,6 +49,10 @@ export interface AppData {
   screen: ScreenName;
   /** The cluster form's last accepted answers; the table was planned from them. */
   settings: ClusterSettings;
+  /** What a new plan starts from: the master's own network where it was read, else the guide's. */
+  freshSettings: ClusterSettings;
+  /** Where the network values of freshSettings came from (read on the master); none: the guide. */
+  settingsSources?: NetworkDefaults['sources'];
   /** The lookup table; empty until the form is first submitted. */
   rows: NodeRow[];
   /** True when rows differ from what planCluster(settings) gives: regenerating loses edits. */
@@ -74,6 +80,7 @@ export const initialData: AppData = {
   schemaVersion: sessionSchemaVersion,
   screen: 'welcome',
   settings: defaultSettings,
+  freshSettings: defaultSettings,
   rows: [],
   rowsEdited: false,
   dryRun: false,
@@ -82,9 +89,24 @@ export const initialData: AppData = {
 /** The state a run starts in: always the welcome screen, offering the saved session if any. */
 export function startSession(
   base: AppData,
-  options: { saved?: SavedData; sessionNotice?: string; dryRun?: boolean },
+  options: {
+    saved?: SavedData;
+    sessionNotice?: string;
+    dryRun?: boolean;
+    networkDefaults?: NetworkDefaults;
+  },
 ): AppData {
-  const data: AppData = { ...base, screen: 'welcome', dryRun: options.dryRun ?? false };
+  const fresh = options.networkDefaults
+    ? { ...base.freshSettings, ...options.networkDefaults.settings }
+    : base.freshSettings;
+  const data: AppData = {
+    ...base,
+    screen: 'welcome',
+    dryRun: options.dryRun ?? false,
+    settings: fresh,
+    freshSettings: fresh,
+    ...(options.networkDefaults ? { settingsSources: options.networkDefaults.sources } : {}),
+  };
   if (options.sessionNotice !== undefined) data.sessionNotice = options.sessionNotice;
   const { saved } = options;
   if (!saved) return data;
@@ -112,10 +134,10 @@ export function resume(state: AppData): Partial<AppData> {
   return { screen: state.resumeOffer?.screen ?? 'cluster-form', resumeOffer: undefined };
 }
 
-export function startOver(_state: AppData): Partial<AppData> {
+export function startOver(state: AppData): Partial<AppData> {
   return {
     screen: 'cluster-form',
-    settings: defaultSettings,
+    settings: state.freshSettings,
     rows: [],
     rowsEdited: false,
     resumeOffer: undefined,

@@ -2,6 +2,7 @@
 // the program should end. Screens read it with useStore(store, selector); engine code will use
 // getState/setState/subscribe. Every action is a pure function of the state (see app-state.ts).
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { NetworkDefaults } from '../discovery/master-network.js';
 import type { ClusterSettings, ValidationIssue } from '../plan/plan-cluster.js';
 import {
   type AppData,
@@ -67,6 +68,8 @@ export interface CreateAppStoreOptions {
   /** A message about the session file for the welcome screen (moved aside, not saved, …). */
   sessionNotice?: string;
   dryRun?: boolean;
+  /** The master's own network, read by the command: the cluster form starts from it. */
+  networkDefaults?: NetworkDefaults;
 }
 
 export function createAppStore(options: CreateAppStoreOptions = {}): AppStore {

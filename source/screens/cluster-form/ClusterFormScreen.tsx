@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { useStore } from 'zustand';
 import { KeyHints } from '../KeyHints.js';
 import type { ScreenProps } from '../screen-props.js';
 import { TextField } from '../text-field/TextField.js';
@@ -8,8 +9,22 @@ import useClusterForm from './use-cluster-form.js';
 const labelWidth = 20;
 const inputWidth = 26;
 
+const networkFields = new Set<string>(['subnet', 'firstAddress', 'gateway', 'dns']);
+
 export function ClusterFormScreen({ store, isActive }: ScreenProps) {
   const { state, problems, asking } = useClusterForm(store, isActive);
+  const fresh = useStore(store, (each) => each.freshSettings);
+  const sources = useStore(store, (each) => each.settingsSources);
+  /** Where a network value came from, while it is still the one the form started with. */
+  const hintOf = (field: (typeof formFields)[number]) => {
+    if (!networkFields.has(field.name)) return field.hint;
+    const started = fresh[field.name];
+    const value = state.values[field.name];
+    if ((Array.isArray(started) ? started.join(', ') : String(started)) !== value)
+      return field.hint;
+    const source = sources?.[field.name as keyof NonNullable<typeof sources>];
+    return source ? `from ${source}` : "the guide's example (this Pi's network not read)";
+  };
   const problemCount = Object.values(problems).reduce((sum, list) => sum + list.length, 0);
   return (
     <Box flexDirection="column">
@@ -31,7 +46,7 @@ export function ClusterFormScreen({ store, isActive }: ScreenProps) {
                     focused={isActive && focused && !asking}
                   />
                 </Box>
-                <Text dimColor>{field.hint}</Text>
+                <Text dimColor>{hintOf(field)}</Text>
               </Box>
               {(problems[field.name] ?? []).map((message) => (
                 <Box key={message} paddingLeft={4}>

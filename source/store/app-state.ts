@@ -19,6 +19,7 @@ import {
   screenOrder,
   sessionSchemaVersion,
 } from '../session/saved-session.js';
+import { describeRunProgress } from './run-progress.js';
 
 export {
   countEditedRows,
@@ -40,6 +41,8 @@ export const screenTitles: Record<ScreenName, string> = {
 export interface ResumeOffer {
   screen: ScreenName;
   nodeCount: number;
+  /** Where the saved run stands (e.g. "Network and SSH done on 5 Pis; next: Keys"), if one ran. */
+  progress?: string;
 }
 
 /** The store's data (without actions): all of it but secrets and the outcome. */
@@ -118,9 +121,11 @@ export function startSession(
     ...(saved.run ? { run: saved.run } : {}),
   };
   if (saved.screen !== 'welcome') {
+    const progress = describeRunProgress(saved.rows, saved.run);
     withSaved.resumeOffer = {
       screen: saved.screen,
       nodeCount: saved.rows.length > 0 ? saved.rows.length : saved.settings.nodeCount,
+      ...(progress ? { progress } : {}),
     };
   }
   return withSaved;

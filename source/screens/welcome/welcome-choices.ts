@@ -15,7 +15,9 @@ export function welcomeChoices(state: Pick<AppData, 'resumeOffer' | 'rows'>): We
   if (offer) {
     return [
       {
-        label: `Resume where you left off (${screenTitles[offer.screen]}, ${plural(offer.nodeCount, 'node')})`,
+        label: offer.progress
+          ? `Resume where you left off: ${offer.progress}`
+          : `Resume where you left off (${screenTitles[offer.screen]}, ${plural(offer.nodeCount, 'node')})`,
         value: 'resume',
       },
       { label: 'Start over (forget the saved answers and table)', value: 'start-over' },

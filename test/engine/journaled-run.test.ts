@@ -8,11 +8,36 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runJournaled } from '../../source/engine/journaled-run.js';
+import { type RunJournal, runJournaled } from '../../source/engine/journaled-run.js';
 import { defaultSettings, planCluster } from '../../source/plan/plan-cluster.js';
 
 const fakes = mkdtempSync(join(tmpdir(), 'pcw-master-reboot-'));
 after(() => rmSync(fakes, { recursive: true, force: true }));
+
+const settings = {
+  ...defaultSettings,
+  nodeCount: 1,
+  subnet: '127.250.0.0/24',
+  firstAddress: '127.250.0.100',
+  gateway: '127.250.0.1',
+  dns: ['127.250.0.1'],
+};
+
+/**
+ * A cluster of just this machine as the master, reached at another address than its static one:
+ * due for its reboot.
+ */
+function masterOnly(saves: Partial<Pick<RunJournal, 'saveMemory' | 'saveResult'>>): RunJournal {
+  return {
+    settings,
+    rows: planCluster(settings).map((row) => ({ ...row, reachAt: '127.250.0.7' })),
+    memory: { rebootPending: [], masterBootIdBeforeReboot: null },
+    saveRows() {},
+    saveMemory() {},
+    saveResult() {},
+    ...saves,
+  };
+}
 
 describe("the master's own reboot", () => {
   it('ends the run with the reboot lines and exit code 0 when the reboot kills its command', async (context) => {
@@ -30,26 +55,9 @@ describe("the master's own reboot", () => {
       fake,
     );
 
-    const settings = {
-      ...defaultSettings,
-      nodeCount: 1,
-      subnet: '127.250.0.0/24',
-      firstAddress: '127.250.0.100',
-      gateway: '127.250.0.1',
-      dns: ['127.250.0.1'],
-    };
-    // Reached at another address than its static one: the master is due for its reboot.
-    const rows = planCluster(settings).map((row) => ({ ...row, reachAt: '127.250.0.7' }));
     const events: string[] = [];
     const outcome = await runJournaled({
-      journal: {
-        settings,
-        rows,
-        memory: { rebootPending: [], masterBootIdBeforeReboot: null },
-        saveRows() {},
-        saveMemory() {},
-        saveResult() {},
-      },
+      journal: masterOnly({}),
       steps: ['reboot'],
       dryRun: false,
       fixClonedCards: false,
@@ -72,26 +80,13 @@ describe('a dry run', () => {
       context.skip('needs root inside the test namespace (bash test/run-tests.sh)');
       return;
     }
-    const settings = {
-      ...defaultSettings,
-      nodeCount: 1,
-      subnet: '127.250.0.0/24',
-      firstAddress: '127.250.0.100',
-      gateway: '127.250.0.1',
-      dns: ['127.250.0.1'],
-    };
-    const rows = planCluster(settings).map((row) => ({ ...row, reachAt: '127.250.0.7' }));
     const saved: string[] = [];
     const reports: string[] = [];
     const outcome = await runJournaled({
-      journal: {
-        settings,
-        rows,
-        memory: { rebootPending: [], masterBootIdBeforeReboot: null },
-        saveRows() {},
+      journal: masterOnly({
         saveMemory: (memory) => saved.push(`memory ${JSON.stringify(memory)}`),
         saveResult: (step, node, status) => saved.push(`${step} ${node} ${status}`),
-      },
+      }),
       steps: ['hosts', 'reboot'],
       dryRun: true,
       fixClonedCards: false,

@@ -620,8 +620,5 @@ export function describeChange(change: PlannedChange): string {
 }
 
 function describeFailure(step: StepId, error: unknown, log: CommandLog | undefined): string {
-  const text = isTransportError(error)
-    ? formatTransportError(error)
-    : String((error as Error)?.message ?? error);
-  return `${step}: ${text}${log ? ` (command log: ${log.path})` : ''}`;
+  return `${step}: ${formatTransportError(error, log ? { commandLogPath: log.path } : {})}`;
 }

@@ -47,6 +47,7 @@ export function createRunStore(options: {
   const now = options.now ?? Date.now;
   const failureAnswers = new Map<string, (choice: FailureChoice) => void>();
   let clonedAnswer: ((yes: boolean) => void) | undefined;
+  let stopChosen = false;
 
   return createStore<RunStoreState>()((set, get) => ({
     view: initialRunView(options),
@@ -54,7 +55,8 @@ export function createRunStore(options: {
       set((state) => ({ view: applySetupEvent(state.view, event, now()) }));
     },
     askFailure(failure) {
-      if (get().view.stopping) return Promise.resolve('stop');
+      // Once the person chose to stop, a node failing afterwards is not asked about again.
+      if (get().view.stopping || stopChosen) return Promise.resolve('stop');
       set((state) => ({ view: failureAsked(state.view, failure) }));
       return new Promise((resolve) => failureAnswers.set(failureKey(failure), resolve));
     },
@@ -64,6 +66,7 @@ export function createRunStore(options: {
       failureAnswers.delete(failureKey(failure));
       set((state) => ({ view: failureAnswered(state.view, failure) }));
       resolve(choice);
+      if (choice === 'stop') stopChosen = true;
       // Stopping the run answers every other open question the same way.
       if (choice === 'stop')
         for (const other of get().view.failures) get().answerFailure(other, 'stop');

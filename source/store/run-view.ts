@@ -258,7 +258,10 @@ export function planLines(view: RunView): PlanLine[] {
     for (const node of view.stepNodes[step] ?? Object.keys(cells)) {
       const cell = cells[node];
       if (!cell) continue;
-      push(`  ${cell.summary ?? `${node}: ${cell.state}`}`, 'node');
+      // A failure's "What to do:" and command log are lines of their own, under its summary.
+      const [first = '', ...more] = (cell.summary ?? `${node}: ${cell.state}`).split('\n');
+      push(`  ${first}`, 'node');
+      for (const line of more) push(`    ${line}`, 'plain');
       for (const line of (cell.changes ?? []).flatMap(plannedChangeLines)) {
         const diffLine = line.trimStart();
         const tone =

@@ -3,7 +3,7 @@
  * independent: its failure is caught into its own outcome and never stops or touches the others.
  */
 
-import { aborted, formatTransportError } from '../transport/errors.js';
+import { aborted, formatTransportError, isTransportError } from '../transport/errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, sleep, withRetry } from './retry-policy.js';
 
 export interface NamedNode {
@@ -119,8 +119,11 @@ export async function runOnNodes<N extends NamedNode, T>(
       const durationMs = Math.round(performance.now() - started);
       emit({ type: 'succeeded', node: node.name, attempts, durationMs });
       return { node: node.name, ok: true, value, attempts, durationMs };
-    } catch (error) {
+    } catch (caught) {
       const durationMs = Math.round(performance.now() - started);
+      // Stopped while waiting to retry: say so, not the AbortError's "This operation was aborted".
+      const error =
+        signal.aborted && !isTransportError(caught) ? aborted(node.name, 'The work') : caught;
       const message = formatTransportError(error, logPath);
       emit({ type: 'failed', node: node.name, attempts, durationMs, error, message });
       return { node: node.name, ok: false, error, message, attempts, durationMs };

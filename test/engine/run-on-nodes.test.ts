@@ -127,6 +127,32 @@ describe('runOnNodes', () => {
     );
   });
 
+  it('a node stopped while it waits for its next attempt is cancelled, in words', async () => {
+    const controller = new AbortController();
+    const outcomes = await runOnNodes(
+      nodes.slice(0, 1),
+      async () => {
+        throw new TransportError('pi0', 'connection-refused', {
+          message: 'pi0 refused the SSH connection.',
+          nextStep: 'Check SSH.',
+        });
+      },
+      {
+        signal: controller.signal,
+        retry: { maxAttempts: 3, initialDelayMs: 60_000, factor: 1, maxDelayMs: 60_000 },
+        onEvent: (event) => {
+          if (event.type === 'retrying') controller.abort();
+        },
+      },
+    );
+    const [outcome] = outcomes;
+    assert.equal(outcome?.ok, false);
+    assert.match(
+      outcome?.ok === false ? outcome.message : '',
+      /^The work on pi0 was cancelled\.\nWhat to do: /,
+    );
+  });
+
   it('survives a listener that throws', async () => {
     const outcomes = await runOnNodes(nodes.slice(0, 2), async () => 1, {
       onEvent: () => {

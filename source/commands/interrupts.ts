@@ -33,13 +33,23 @@ export function catchInterrupts(options: CatchInterruptsOptions = {}): Interrupt
   const controller = new AbortController();
   let by: InterruptSignal | undefined;
   const exit = options.exit ?? ((code: number) => process.exit(code));
+  // A library listening once re-raises the signal to this process after its own clean-up (conf's
+  // atomically → when-exit does): that echo is not the person's second Ctrl+C.
+  let echoes = 0;
+  const onceListeners = new Map(interruptSignals.map((signal) => [signal, listenersOnce(signal)]));
   const interrupt = (signal: InterruptSignal) => {
+    if (by !== undefined && signal === by && echoes > 0) {
+      echoes -= 1;
+      return;
+    }
     if (by !== undefined) {
       options.beforeQuit?.();
       exit(exitCodes[by]);
       return;
     }
     by = signal;
+    // Such a listener may have run (and gone) before this one: count those seen at the start too.
+    echoes = new Set([...(onceListeners.get(signal) ?? []), ...listenersOnce(signal)]).size;
     controller.abort();
     options.onInterrupt?.(signal);
   };
@@ -64,4 +74,9 @@ export function catchInterrupts(options: CatchInterruptsOptions = {}): Interrupt
       for (const [signal, listener] of listeners) process.off(signal, listener);
     },
   };
+}
+
+/** The listeners registered with process.once (rawListeners shows them wrapped, with .listener). */
+function listenersOnce(signal: InterruptSignal): unknown[] {
+  return process.rawListeners(signal).filter((listener) => 'listener' in listener);
 }

@@ -135,6 +135,26 @@ describe('the built wizard in a terminal', () => {
     }
   });
 
+  test("a kill or a closed terminal ends the wizard with the signal's code, the session saved", async () => {
+    for (const [signal, code] of [
+      ['SIGTERM', 143],
+      ['SIGHUP', 129],
+    ] as const) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcw-signal-'));
+      const terminal = wizardIn(dir);
+      try {
+        await terminal.waitFor('Begin: describe the cluster', 30_000);
+        await terminal.press('Enter', 'Step 2 of 4: Cluster settings');
+        process.kill(terminal.commandPid(), signal);
+        assert.equal(await terminal.exitCode(), code, terminal.screen());
+        assert.match(terminal.screen(), /Stopped\.\nYour session is saved in /);
+      } finally {
+        terminal.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
   test('a corrupt session file: the welcome screen says where it went', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcw-corrupt-'));
     fs.writeFileSync(path.join(dir, 'session-default.json'), 'not json{');

@@ -81,6 +81,13 @@ export class Terminal {
     }
   }
 
+  /** The process the pane runs (the command, started by the pane's shell). */
+  commandPid(): number {
+    const shell = this.tmux('display-message', '-p', '-t', this.target, '#{pane_pid}').trim();
+    const child = execFileSync('pgrep', ['-P', shell], { encoding: 'utf8' }).trim().split('\n')[0];
+    return Number(child);
+  }
+
   async exitCode(): Promise<number> {
     const screen = await this.waitFor(/\[exit \d+\]/);
     return Number(/\[exit (\d+)\]/.exec(screen)?.[1]);

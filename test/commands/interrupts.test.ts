@@ -37,3 +37,27 @@ describe('interrupts', () => {
     });
   }
 });
+
+describe('interrupts with the session store loaded', () => {
+  it("a real SIGTERM is one interrupt, though conf's when-exit raises it again", async () => {
+    // Loads conf → atomically → when-exit, which listens once and re-raises the signal.
+    await import('../../source/session/session-file.js');
+    const exits: number[] = [];
+    const interrupts = catchInterrupts({ exit: (code) => exits.push(code) });
+    try {
+      process.kill(process.pid, 'SIGTERM');
+      for (let tries = 0; tries < 100 && !interrupts.signal.aborted; tries++)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      // Give the echo time to arrive: it must not count as the second interrupt.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(interrupts.by, 'SIGTERM');
+      assert.deepEqual(exits, []);
+      process.kill(process.pid, 'SIGTERM');
+      for (let tries = 0; tries < 100 && exits.length === 0; tries++)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.deepEqual(exits, [143], 'a second kill quits at once');
+    } finally {
+      interrupts.dispose();
+    }
+  });
+});

@@ -1,13 +1,13 @@
 // `pi-cluster-wizard run` and `status` from the built program: bad input gets a clear message and
 // exit code 2 before anything connects; a node that cannot be reached fails alone (exit 3), on the lab.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { defaultSettings } from '../../source/plan/plan-cluster.js';
-import { drive, labPlan } from '../e2e/drive.js';
+import { drive, labPlan, parseJsonLines } from '../e2e/drive.js';
 import { type Lab, startLab } from '../lab/lab.js';
 
 const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
@@ -107,6 +107,43 @@ describe('run: bad input stops before anything runs', () => {
     assert.match(result.stdout, /No step has run yet/);
     const saved = readFileSync(join(configDir, 'session-good.json'), 'utf8');
     assert.doesNotMatch(saved, /password/i);
+  });
+});
+
+describe('run: a kill stops the run with the signal code', () => {
+  test('SIGTERM while a worker waits for its next attempt: exit 143, the summary says interrupted', async () => {
+    const path = join(configDir, 'interrupted.json');
+    writeFileSync(path, JSON.stringify({ settings: loopbackSettings }));
+    // Nothing listens at 127.250.0.x: the workers are retried until the kill.
+    const child = spawn(
+      'node',
+      [cli, 'run', 'preflight', '--yes', '--json', '--cluster', path, '--session', 'interrupted'],
+      {
+        env: { ...process.env, PI_CLUSTER_WIZARD_CONFIG_DIR: configDir, NO_COLOR: '1' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    child.stdin.end('');
+    let stdout = '';
+    let killed = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      if (
+        !killed &&
+        parseJsonLines(stdout.slice(0, stdout.lastIndexOf('\n') + 1)).some(
+          (line) => line.type === 'retrying',
+        )
+      ) {
+        killed = true;
+        child.kill('SIGTERM');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 143, stdout);
+    const summary = parseJsonLines(stdout).at(-1);
+    assert.equal(summary?.type === 'summary' && summary.result, 'interrupted', stdout);
+    assert.equal(summary?.type === 'summary' && summary.exitCode, 143);
+    assert.doesNotMatch(stdout, /This operation was aborted/);
   });
 });
 

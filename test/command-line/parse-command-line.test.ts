@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, test } from 'node:test';
+import { flagTable } from '../../source/command-line/flags.js';
 import { parseCommandLine } from '../../source/command-line/parse-command-line.js';
 
 describe('parseCommandLine', () => {
@@ -145,5 +146,38 @@ describe('parseCommandLine', () => {
       assert.match(result.stderr ?? '', message, argv.join(' '));
       assert.match(result.stderr ?? '', /Run pi-cluster-wizard --help to see the options\./);
     }
+  });
+
+  test('the help lists every flag of the table, under the commands it goes with', () => {
+    const help = parseCommandLine(['--help'], {});
+    const text = help.kind === 'exit' ? (help.stdout ?? '') : '';
+    for (const flag of flagTable) assert.match(text, new RegExp(`--${flag.name}\\b`), flag.name);
+  });
+
+  test('run --nodes …: the plan flags as given, checked by the run command', () => {
+    const result = parseCommandLine(
+      [
+        'run',
+        'all',
+        '--yes',
+        '--json',
+        '--nodes',
+        '5',
+        '--subnet',
+        '10.0.0.0/24',
+        '--dns=10.0.0.1,10.0.0.2',
+        '--discover',
+      ],
+      {},
+    );
+    assert.equal(result.kind, 'run');
+    if (result.kind !== 'run') return;
+    assert.equal(result.options.json, true);
+    assert.deepEqual(result.options.plan, {
+      nodes: '5',
+      subnet: '10.0.0.0/24',
+      dns: '10.0.0.1,10.0.0.2',
+      discover: true,
+    });
   });
 });

@@ -4,6 +4,7 @@ import { cleanup, render } from 'ink-testing-library';
 import { discoveryWork } from '../../source/commands/discovery-work.js';
 import { App } from '../../source/screens/App.js';
 import { createAppStore } from '../../source/store/app-store.js';
+import { createRunStore } from '../../source/store/run-store.js';
 import { erase, keys, press, typeText, waitForFrame } from '../screens/frame.js';
 
 afterEach(cleanup);
@@ -51,5 +52,37 @@ describe('App', () => {
     store.getState().start();
     const instance = render(<App store={store} discovery={discoveryWork} />);
     await waitForFrame(instance, 'Could not save the session to /nowhere');
+  });
+
+  test('Start asks the password on a masked screen of the same root, then the run screens draw the run', async () => {
+    const store = createAppStore();
+    store.getState().start();
+    store.getState().submitSettings({ ...store.getState().settings, nodeCount: 2 });
+    store.getState().confirmTable();
+    const given: Array<string | undefined> = [];
+    const runStore = createRunStore({
+      steps: ['preflight'],
+      nodes: ['master', 'worker1'],
+      user: 'pi',
+      dryRun: false,
+    });
+    const instance = render(
+      <App
+        store={store}
+        discovery={discoveryWork}
+        startRun={(password) => {
+          given.push(password);
+          return runStore;
+        }}
+      />,
+    );
+    await waitForFrame(instance, 'Step 4 of 4: Confirm');
+    await press(instance, keys.enter, 'Password of pi on the Pis');
+    await typeText(instance, 'hunter2');
+    const masked = await waitForFrame(instance, 'Password: •••••••');
+    assert.doesNotMatch(masked, /hunter2/);
+    await press(instance, keys.enter, 'Cluster Guide › Network');
+    assert.deepEqual(given, ['hunter2']);
+    assert.deepEqual(store.getState().secrets, { password: 'hunter2' }, 'in memory only');
   });
 });

@@ -4,14 +4,12 @@ import { createRunStore } from '../../source/store/run-store.js';
 
 const failure = (node: string) => ({ step: 'preflight' as const, node, summary: `${node}: down` });
 
+const twoNodeRun = () =>
+  createRunStore({ steps: ['preflight'], nodes: ['master', 'worker1'], user: 'pi', dryRun: false });
+
 describe('run store', () => {
   test('once the person chose stop, nodes failing later are not asked about again', async () => {
-    const store = createRunStore({
-      steps: ['preflight'],
-      nodes: ['master', 'worker1'],
-      user: 'pi',
-      dryRun: false,
-    });
+    const store = twoNodeRun();
     const first = store.getState().askFailure(failure('master'));
     store.getState().answerFailure(failure('master'), 'stop');
     assert.equal(await first, 'stop');
@@ -20,12 +18,7 @@ describe('run store', () => {
   });
 
   test('a retry does not stop later questions', async () => {
-    const store = createRunStore({
-      steps: ['preflight'],
-      nodes: ['master', 'worker1'],
-      user: 'pi',
-      dryRun: false,
-    });
+    const store = twoNodeRun();
     const first = store.getState().askFailure(failure('master'));
     store.getState().answerFailure(failure('master'), 'retry');
     assert.equal(await first, 'retry');

@@ -73,6 +73,12 @@ for (const { profile, clonedCards = false, sudo = 'password' } of cases) {
         first.reports.filter((report) => report.status === 'failed'),
         [],
       );
+      // Its output went to a pipe: the master's reboot is said as an event, never as a stack.
+      assert.ok(
+        first.lines.some((line) => line.type === 'master-rebooting'),
+        first.stdout,
+      );
+      assert.doesNotMatch(first.stderr, /TransportError|\n\s+at /, first.stderr);
       if (clonedCards) {
         assert.ok(
           first.reports.some(

@@ -30,6 +30,9 @@ done
 provision() {
   local stock=$LAB_SCRIPTS/stock
 
+  # The unpacked packages' libraries in the card's loader cache (libnetplan for netplan's Python).
+  ldconfig
+
   install -m 0644 /dev/null /etc/hostname
   echo raspberrypi >/etc/hostname
   install -m 0644 "$stock/hosts" /etc/hosts

@@ -172,24 +172,25 @@ stop_unit() {
 
 case ${1:-} in
 boot)
-  # systemd starts the stack only while it is enabled.
+  # systemd starts a network service only while it is enabled.
   case ${2:-} in
   dhcpcd) unit=dhcpcd ;;
   ifupdown) unit=networking ;;
   *) unit=NetworkManager ;;
   esac
-  [ -L "/etc/systemd/system/multi-user.target.wants/$unit.service" ] || exit 0
+  enabled=0
+  [ -L "/etc/systemd/system/multi-user.target.wants/$unit.service" ] && enabled=1
   case ${2:-} in
-  dhcpcd) start_dhcpcd ;;
-  networkmanager) start_networkmanager ;;
-  ifupdown) start_networking ;;
+  dhcpcd | networkmanager | ifupdown)
+    [ "$enabled" = 0 ] || start_unit "$unit"
+    ;;
   trixie)
     # The netplan systemd generator (early boot), cloud-init's local stage, NetworkManager, then
     # cloud-init's network stage.
     "${clean_env[@]}" netplan generate >>"$run/netplan.log" 2>&1 ||
       echo "network-stack: netplan generate failed (see $run/netplan.log)" >&2
     cloud_init init --local || echo "network-stack: cloud-init init --local failed" >&2
-    start_networkmanager
+    [ "$enabled" = 0 ] || start_networkmanager
     cloud_init init || echo "network-stack: cloud-init init failed" >&2
     ;;
   *)

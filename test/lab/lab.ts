@@ -9,7 +9,8 @@
 //     .index, .dhcpAddress            the lease the lab's DHCP server holds for its MAC
 //     .address()                      eth0's address this boot, as its network stack set it
 //     .bootCount                      boots so far (1 after startLab)
-//     .runAsPi(cmd, opts)             bash -c cmd inside the node as pi (HOME and cwd /home/pi)
+//     .runAsPi(cmd, opts)             bash -c cmd inside the node (its PID, mount, UTS and network
+//                                     namespaces) as pi (HOME and cwd /home/pi)
 //     .runAsRoot(cmd, opts)           the same as root, for test setup and inspection
 //                                     (/sys/class/leds/ACT: a fake activity LED, see LabOptions.led)
 //     .readFile(path)                 a file as the node sees it, read from outside (even while down)

@@ -18,6 +18,8 @@ export interface NodeFacts {
   hostKeys: string[];
   hostKeyFingerprints: string[];
   bootId: string;
+  /** Set when cloud-init is installed and not disabled: it runs at the next boot. */
+  cloudInit?: { version: string; status: string };
 }
 
 // A fixed script: nothing from the plan or the person goes into it.
@@ -35,6 +37,10 @@ if ls /etc/netplan/*.yaml >/dev/null 2>&1; then echo netplan=yes; fi
 printf 'machine_id=%s\\n' "$(cat /etc/machine-id 2>/dev/null)"
 printf 'boot_id=%s\\n' "$(cat /proc/sys/kernel/random/boot_id)"
 if sudo -n true 2>/dev/null; then echo sudo=nopasswd; else echo sudo=password; fi
+if command -v cloud-init >/dev/null 2>&1; then
+  printf 'cloud_init=%s\\n' "$(cloud-init --version 2>&1 | sed -n '1s/.* //p')"
+  printf 'cloud_init_status=%s\\n' "$(cloud-init status 2>/dev/null | sed -n 's/^status: //p')"
+fi
 for key in /etc/ssh/ssh_host_*_key.pub; do [ -r "$key" ] && printf 'hostkey=%s\\n' "$(cat "$key")"; done
 `;
 
@@ -82,7 +88,15 @@ export function parseNodeFacts(output: string): NodeFacts {
       sshFingerprint(Buffer.from(line.split(' ')[1] ?? '', 'base64')),
     ),
     bootId: values.get('boot_id') ?? '',
+    ...cloudInitFacts(values),
   };
+}
+
+function cloudInitFacts(values: ReadonlyMap<string, string>): Pick<NodeFacts, 'cloudInit'> {
+  const version = values.get('cloud_init');
+  const status = values.get('cloud_init_status') ?? '';
+  if (version === undefined || status === 'disabled') return {};
+  return { cloudInit: { version: version || 'unknown version', status: status || 'unknown' } };
 }
 
 /** Groups of nodes that share a host key or a machine-id: cards copied with dd. */

@@ -22,7 +22,8 @@ export const preflightStep: NodeStep = {
         'use the same login user on every Pi, or change the user on the cluster form',
       );
     }
-    work.note(`${facts.osRelease}, ${facts.networkStack}, sudo ${facts.sudo}`);
+    const cloudInit = facts.cloudInit ? `, cloud-init ${facts.cloudInit.version}` : '';
+    work.note(`${facts.osRelease}, ${facts.networkStack}${cloudInit}, sudo ${facts.sudo}`);
   },
 };
 

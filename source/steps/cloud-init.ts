@@ -4,6 +4,7 @@
 // keeps its work through cloud-init's own documented means: the template carries the 127.0.1.1 line
 // and the cluster's block, and a cloud.cfg.d drop-in says `preserve_hostname: true` (it has to be
 // there: in user-data the early stage has set the hostname before it is read).
+import type { NodeConnection } from '../transport/node-connection.js';
 import { setLoopbackHostname } from './hosts-file.js';
 import { StepFailure, type StepWork } from './step.js';
 
@@ -47,6 +48,24 @@ else:
 print(json.dumps({"etc_hosts": hosts, "preserve_hostname": util.get_cfg_option_bool(cfg, "preserve_hostname", False)}))
 `;
 
+/**
+ * How cloud-init treats /etc/hosts does not change with what the wizard writes: asked once per
+ * connection (a boot), since each question starts Python (seconds on a Pi Zero).
+ */
+const etcHostsByConnection = new WeakMap<NodeConnection, Promise<CloudInitSettings['etcHosts']>>();
+
+function etcHostsHandling(work: StepWork): Promise<CloudInitSettings['etcHosts']> {
+  let asked = etcHostsByConnection.get(work.connection);
+  if (!asked) {
+    asked = readCloudInitSettings(work).then((settings) => {
+      if (settings.problem) work.note(settings.problem);
+      return settings.etcHosts;
+    });
+    etcHostsByConnection.set(work.connection, asked);
+  }
+  return asked;
+}
+
 export async function readCloudInitSettings(work: StepWork): Promise<CloudInitSettings> {
   const result = await work.read(['python3', '-c', askCloudInit], {
     asRoot: true,
@@ -83,16 +102,15 @@ const rootFile = { mode: 0o644, owner: 'root', group: 'root', asRoot: true } as 
  */
 export async function keepHostnameThroughCloudInit(work: StepWork): Promise<void> {
   const name = work.row.hostname;
-  const settings = await readCloudInitSettings(work);
-  if (settings.etcHosts === 'localhost') {
+  const etcHosts = await etcHostsHandling(work);
+  if (etcHosts === 'localhost') {
     throw new StepFailure(
       `${name}: cloud-init's "manage_etc_hosts: localhost" puts its own hostname back on the 127.0.1.1 line of /etc/hosts at every boot, whatever the wizard writes`,
       `change it to "manage_etc_hosts: true" in /boot/firmware/user-data (the wizard then keeps its lines in ${cloudInitHostsTemplate}) or delete the line, then run: pi-cluster-wizard run hostname --node ${name}`,
     );
   }
-  if (settings.problem) work.note(settings.problem);
   await work.file(cloudInitDropIn, cloudInitDropInContent, rootFile);
-  if (settings.etcHosts !== 'off') {
+  if (etcHosts !== 'off') {
     const template = await readTemplate(work);
     if (template !== undefined)
       await work.file(cloudInitHostsTemplate, setLoopbackHostname(template, name), rootFile);
@@ -116,8 +134,7 @@ export async function keepHostsBlockThroughCloudInit(
   id: string,
   block: string,
 ): Promise<void> {
-  const settings = await readCloudInitSettings(work);
-  if (settings.etcHosts === 'off') return;
+  if ((await etcHostsHandling(work)) === 'off') return;
   if ((await readTemplate(work)) === undefined) return;
   await work.block(cloudInitHostsTemplate, id, block, rootFile);
 }

@@ -20,6 +20,11 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The fake Pi lab's network stacks (dhcpcd, NetworkManager, ifupdown, netplan, cloud-init, udhcpd):
+# downloaded and unpacked into a folder the nodes overlay, never installed here (no service of
+# theirs may start on this machine).
+bash test/lab/fetch-packages.sh >/dev/null
+
 # `npm install` with the committed lock file rather than `npm ci`: npm 11 records Biome's
 # per-platform optional packages incompletely, and `npm ci` then refuses the lock file as out of sync.
 npm install --no-audit --no-fund

@@ -6,8 +6,8 @@
 # is enabled or started, nothing on this machine changes but that folder.
 #
 # Prints the folder. Idempotent: a folder made from the same package list is reused.
-# Usage: bash test/lab/fetch-packages.sh [--installed]   (as root; needs `apt-get update` to have
-# run. --installed: only print the folder, or fail if it was not made yet; the lab uses that.)
+# Usage: bash test/lab/fetch-packages.sh [--installed]   (as root. --installed: only print the
+# folder, or fail if it was not made yet; the lab uses that.)
 set -euo pipefail
 
 # What each node may run: a D-Bus system bus, busybox's udhcpd (the switch's DHCP server), dhcpcd, NetworkManager,
@@ -34,6 +34,7 @@ mkdir -p "$base"
 work=$(mktemp -d "$base/.work-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/archives/partial" "$work/root"
+apt-get update -qq >&2
 apt-get install -y -qq --download-only --no-install-recommends \
   -o "Dir::Cache::archives=$work/archives" -o Debug::NoLocking=1 -o APT::Sandbox::User=root "${wanted[@]}" >&2
 for deb in "$work"/archives/*.deb; do

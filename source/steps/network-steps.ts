@@ -16,6 +16,7 @@ import {
   networkManagerProfilePath,
   staticAddressFor,
 } from './network-config.js';
+import { networkStackProblem } from './node-facts.js';
 import { type NodeStep, StepFailure, type StepWork } from './step.js';
 
 const rootFile = (mode: number) => ({ mode, owner: 'root', group: 'root', asRoot: true });
@@ -28,6 +29,13 @@ export const staticIpStep: NodeStep = {
     const target = staticAddressFor(work.cluster.settings, work.row);
     const stack = work.facts.networkStack;
     const before = work.changes.length;
+    const problem = networkStackProblem(work.facts, target.interfaceName);
+    if (problem && stack !== 'unknown') {
+      throw new StepFailure(
+        `${work.row.hostname}: ${problem}`,
+        `then run: pi-cluster-wizard run static-ip --node ${work.row.hostname}`,
+      );
+    }
     if (stack === 'dhcpcd') {
       const path = '/etc/dhcpcd.conf';
       const current = (await work.connection.readFile(path, { asRoot: true })) ?? '';

@@ -18,6 +18,8 @@ export interface NodeFacts {
   hostKeys: string[];
   hostKeyFingerprints: string[];
   bootId: string;
+  /** NetworkManager's devices and their states (`eth0` → `connected`), when it answers. */
+  networkManagerDevices: Map<string, string>;
   /** Set when cloud-init is installed and not disabled: it runs at the next boot. */
   cloudInit?: { version: string; status: string };
 }
@@ -33,6 +35,9 @@ printf 'hostname=%s\\n' "$(hostname)"
 for unit in NetworkManager dhcpcd networking; do
   printf 'active_%s=%s\\n' "$unit" "$(systemctl is-active "$unit" 2>/dev/null)"
 done
+if command -v nmcli >/dev/null 2>&1; then
+  nmcli -t -f DEVICE,STATE device 2>/dev/null | sed 's/^/nm_device=/'
+fi
 if ls /etc/netplan/*.yaml >/dev/null 2>&1; then echo netplan=yes; fi
 printf 'machine_id=%s\\n' "$(cat /etc/machine-id 2>/dev/null)"
 printf 'boot_id=%s\\n' "$(cat /proc/sys/kernel/random/boot_id)"
@@ -55,6 +60,7 @@ export async function gatherNodeFacts(connection: NodeConnection): Promise<NodeF
 export function parseNodeFacts(output: string): NodeFacts {
   const values = new Map<string, string>();
   const hostKeys: string[] = [];
+  const networkManagerDevices = new Map<string, string>();
   for (const line of output.split('\n')) {
     const equals = line.indexOf('=');
     if (equals === -1) continue;
@@ -63,6 +69,9 @@ export function parseNodeFacts(output: string): NodeFacts {
     if (key === 'hostkey') {
       const parsed = parsePublicKey(value);
       if (parsed) hostKeys.push(`${parsed.type} ${parsed.blob}`);
+    } else if (key === 'nm_device') {
+      const [device, state] = value.split(':');
+      if (device && state) networkManagerDevices.set(device, state);
     } else values.set(key, value);
   }
   const active = (unit: string) => values.get(`active_${unit}`) === 'active';
@@ -88,6 +97,7 @@ export function parseNodeFacts(output: string): NodeFacts {
       sshFingerprint(Buffer.from(line.split(' ')[1] ?? '', 'base64')),
     ),
     bootId: values.get('boot_id') ?? '',
+    networkManagerDevices,
     ...cloudInitFacts(values),
   };
 }
@@ -97,6 +107,21 @@ function cloudInitFacts(values: ReadonlyMap<string, string>): Pick<NodeFacts, 'c
   const status = values.get('cloud_init_status') ?? '';
   if (version === undefined || status === 'disabled') return {};
   return { cloudInit: { version: version || 'unknown version', status: status || 'unknown' } };
+}
+
+/**
+ * Why the static address could not take effect on this node, in words, or undefined: no stack the
+ * wizard knows runs, or NetworkManager runs but leaves the interface alone (an ifupdown stanza for
+ * it with Debian's stock `[ifupdown] managed=false`).
+ */
+export function networkStackProblem(facts: NodeFacts, interfaceName: string): string | undefined {
+  if (facts.networkStack === 'unknown')
+    return 'no network stack the wizard knows runs (NetworkManager, dhcpcd and networking are all inactive)';
+  if (facts.networkStack !== 'networkmanager' && facts.networkStack !== 'netplan') return undefined;
+  const state = facts.networkManagerDevices.get(interfaceName);
+  if (state?.startsWith('unmanaged'))
+    return `NetworkManager leaves ${interfaceName} unmanaged: ifupdown configures it too (a stanza for ${interfaceName} in /etc/network/interfaces or interfaces.d); remove that stanza and reboot`;
+  return undefined;
 }
 
 /** Groups of nodes that share a host key or a machine-id: cards copied with dd. */

@@ -38,6 +38,7 @@ export function factsFor(stack: NodeFacts['networkStack'], cloudInit = false): N
     hostKeys: [],
     hostKeyFingerprints: [],
     bootId: '',
+    networkManagerDevices: new Map(),
     ...(cloudInit ? { cloudInit: { version: '22.4.2', status: 'done' } } : {}),
   };
 }

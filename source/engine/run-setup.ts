@@ -35,6 +35,11 @@ export interface SetupMemory {
   rebootPending: string[];
   /** The master's boot id just before the wizard rebooted it; a different one on resume proves it. */
   masterBootIdBeforeReboot: string | null;
+  /**
+   * Nodes whose setup did not hold through the reboot the wizard made, with the boot that showed it
+   * and why: the wizard does not reboot them again until someone else has (the boot id changed).
+   */
+  undoneAtBoot?: Record<string, { bootId: string; reason: string }>;
 }
 
 export type SetupEvent =
@@ -128,6 +133,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
   const memory: SetupMemory = {
     ...options.memory,
     rebootPending: [...options.memory.rebootPending],
+    ...(options.memory.undoneAtBoot ? { undoneAtBoot: { ...options.memory.undoneAtBoot } } : {}),
   };
   const cluster: ClusterContext = {
     settings: options.settings,
@@ -475,7 +481,35 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
       section: 'Network',
       run: (work) => checkAfterReboot(work, checked),
     };
-    return runNodeStep(step, new StepWork(connection, row, cluster, false));
+    const held = await runNodeStep(step, new StepWork(connection, row, cluster, false));
+    const undone = { ...memory.undoneAtBoot };
+    if (held.status === 'failed')
+      undone[row.hostname] = {
+        bootId: await readBootId(connection),
+        reason: held.summary.split('. Next: ')[0] ?? held.summary,
+      };
+    else delete undone[row.hostname];
+    memory.undoneAtBoot = undone;
+    saveMemory();
+    return held;
+  }
+
+  /**
+   * A node whose setup did not survive the wizard's last reboot of it is not rebooted again for
+   * the same change: it would only come back undone (or loop, for the master). Once it has booted
+   * since (the person rebooted it after fixing the cause), the wizard may reboot it again.
+   */
+  async function undoneAtLastBoot(
+    connection: NodeConnection,
+    row: NodeRow,
+  ): Promise<{ status: 'failed'; summary: string } | undefined> {
+    const last = memory.undoneAtBoot?.[row.hostname];
+    if (!last) return undefined;
+    if ((await readBootId(connection)) !== last.bootId) return undefined;
+    return {
+      status: 'failed',
+      summary: `${row.hostname}: not rebooted again: what the wizard set did not survive its last reboot (${withoutNode(row.hostname, last.reason)}). Fix that first, then reboot it yourself (sudo reboot) and run again`,
+    };
   }
 
   async function rebootStep(): Promise<boolean> {
@@ -523,6 +557,8 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
           const connection = await connect(row, false);
           if (!(connection instanceof SshNodeConnection))
             throw new Error('only workers reboot here');
+          const undone = await undoneAtLastBoot(connection, row);
+          if (undone) return { held: undone, accepted: undone.summary };
           const accepted = await acceptedByStack(connection, row);
           if (accepted.status === 'failed') return { held: accepted, accepted: accepted.summary };
           const fresh = await rebootAndReconnect(connection, {
@@ -599,10 +635,13 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
       return false;
     }
     const connection = await connect(master, false);
-    const accepted = await acceptedByStack(connection, master).catch((error: unknown) => ({
-      status: 'failed' as const,
-      summary: describeFailure('reboot', error, options.commandLog),
-    }));
+    const accepted = await (async () =>
+      (await undoneAtLastBoot(connection, master)) ?? acceptedByStack(connection, master))().catch(
+      (error: unknown) => ({
+        status: 'failed' as const,
+        summary: describeFailure('reboot', error, options.commandLog),
+      }),
+    );
     if (accepted.status === 'failed') {
       report('reboot', master.hostname, 'failed', accepted.summary);
       return false;

@@ -10,6 +10,7 @@ const networkFile: Record<NetworkProfile, string> = {
   dhcpcd: '/etc/dhcpcd.conf',
   networkmanager: '/etc/NetworkManager/system-connections/pi-cluster-eth0.nmconnection',
   ifupdown: '/etc/network/interfaces',
+  trixie: '/etc/NetworkManager/system-connections/pi-cluster-eth0.nmconnection',
 };
 
 /** Every file the setup may write, on every node, as the node sees it. */

@@ -13,8 +13,11 @@ function target(lab: Lab, node: LabNode, address = node.address()) {
   return { address, user: lab.user, password: lab.password };
 }
 
+/** The profiles whose network file a person edits by hand (Trixie's is netplan's, cloud-init's). */
+type HandEdited = Exclude<NetworkProfile, 'trixie'>;
+
 /** What a person types (after a first sudo) to give eth0 a static address with each stack. */
-const makeStatic: Record<NetworkProfile, (address: string, gateway: string) => string> = {
+const makeStatic: Record<HandEdited, (address: string, gateway: string) => string> = {
   dhcpcd: (address, gateway) =>
     `printf '\\ninterface eth0\\nstatic ip_address=${address}/24\\nstatic routers=${gateway}\\n' | sudo tee -a /etc/dhcpcd.conf >/dev/null`,
   ifupdown: (address, gateway) =>
@@ -24,7 +27,7 @@ const makeStatic: Record<NetworkProfile, (address: string, gateway: string) => s
 };
 
 /** Each profile reboots with a different command, so that all three are exercised. */
-const rebootCommand: Record<NetworkProfile, string> = {
+const rebootCommand: Record<HandEdited, string> = {
   dhcpcd: 'sudo -S -p "" reboot',
   ifupdown: 'sudo -S -p "" shutdown -r now',
   networkmanager: 'sudo -S -p "" systemctl reboot',
@@ -34,6 +37,9 @@ test('the lab refuses to start outside a private network namespace or without ro
   const lo = '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT\n';
   const eth0 = '2: eth0@if5: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP\n';
   assert.equal(labRefusal(0, lo), undefined);
+  const labPort =
+    '3: pcw1a2bn0@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP\n';
+  assert.equal(labRefusal(0, lo + labPort), undefined, "another lab's port on its switch");
   assert.match(labRefusal(0, lo + eth0) ?? '', /bash test\/run-tests\.sh.*eth0/s);
   assert.match(labRefusal(1000, lo) ?? '', /root.*bash test\/run-tests\.sh.*uid 1000/s);
   assert.match(labRefusal(0, lo.replace('LOOPBACK,UP,', 'LOOPBACK,')) ?? '', /lo is down/);

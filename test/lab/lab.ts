@@ -6,8 +6,8 @@
 //   lab.staticAddress(host)           '127.61.7.<host>', an address in that subnet
 //   lab.user, lab.password            'pi', 'raspberry'
 //   lab.nodes[0]                      the future master; every node is a LabNode:
-//     .index, .dhcpAddress            where it boots while its config names no static eth0 address
-//     .address()                      where its sshd listens this boot
+//     .index, .dhcpAddress            the lease the lab's DHCP server holds for its MAC
+//     .address()                      eth0's address this boot, as its network stack set it
 //     .bootCount                      boots so far (1 after startLab)
 //     .runAsPi(cmd, opts)             bash -c cmd inside the node as pi (HOME and cwd /home/pi)
 //     .runAsRoot(cmd, opts)           the same as root, for test setup and inspection
@@ -22,12 +22,19 @@
 //     .powerOn()                      boots a node that was powered off (shutdown -h, poweroff)
 //   await lab.stop()                  kills every node, unmounts, removes the lab's directory
 //
-// A node has its own PID, mount and UTS namespaces; copy-on-write overlays of the host's /etc,
-// /home, /root, /opt, /srv, /usr/bin, /usr/sbin, /usr/local and /var/{cache,lib,log,mail,spool}
-// (node-disk.sh); fresh /run, /tmp, /var/tmp and boot_id each boot (node-init.sh); and its own
-// reboot, shutdown, poweroff, systemctl, hostnamectl and hostname in place of the real ones
-// (fakes/). All nodes share the test run's private network namespace, where every 127.0.0.0/8
-// address is local: nodes reach each other, and nothing else is reachable.
+// A node has its own PID, mount, UTS and network namespaces; copy-on-write overlays of the host's
+// /etc, /home, /root, /opt, /srv, /usr/{bin,sbin,lib,libexec,share,local} and
+// /var/{cache,lib,log,mail,spool} with Debian's network stacks unpacked in between (node-disk.sh,
+// fetch-packages.sh); fresh /run, /tmp, /var/tmp, /dev, /sys, boot_id and network namespace each
+// boot, where the real dhcpcd, NetworkManager, ifupdown or netplan + NetworkManager + cloud-init
+// bring eth0 up from the card's files (node-init.sh, network-stack.sh); and its own reboot, shutdown,
+// poweroff, systemctl and hostnamectl in place of the real ones (fakes/).
+//
+// eth0 is a veth plugged into the lab's switch (switch.sh: a bridge in a network namespace of its
+// own, busybox udhcpd serving each node's MAC its lease). The test run's namespace has a port on the
+// switch too, holding `<subnet>.1` and `<dhcp subnet>.1`: the gateway and name server the wizard's
+// settings name, routing between the two subnets. Everything is in 127.0.0.0/8 with route_localnet
+// on; nothing else is reachable.
 //
 // startLab refuses unless it runs as root inside a private network namespace (only `lo`), which is
 // what `bash test/run-tests.sh` provides.
@@ -43,21 +50,17 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
-import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  type Eth0Address,
-  eth0AddressFromDhcpcd,
-  eth0AddressFromInterfaces,
-  eth0AddressFromNetworkManager,
-  type KeyfileProfile,
-  type NetworkProfile,
-} from './network-config.js';
 import { runProcess } from './run-process.js';
 
-export type { NetworkProfile } from './network-config.js';
+/**
+ * The card's network stack: Raspberry Pi OS Bookworm (NetworkManager, "Wired connection 1"), the
+ * first guide's dhcpcd, the second guide's ifupdown, or Trixie flashed with Raspberry Pi Imager 2.x
+ * (netplan rendered for NetworkManager, cloud-init's per-boot hostname and /etc/hosts modules).
+ */
+export type NetworkProfile = 'dhcpcd' | 'networkmanager' | 'ifupdown' | 'trixie';
 
 export interface LabOptions {
   nodes: number;
@@ -71,7 +74,7 @@ export interface LabOptions {
   password?: string;
   /** How long a rebooting node stays down. Default 500 ms. */
   rebootDelayMs?: number;
-  /** A node without a static address gets a different DHCP address at each boot. */
+  /** The DHCP server gives a node a different address at each boot. */
   dhcpChangesOnReboot?: boolean;
   /**
    * The activity LED each node's /sys/class/leds has (writable `trigger` and `brightness` files,
@@ -129,17 +132,22 @@ const userPath = '/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games';
 const rebootExitCode = 10;
 const powerOffExitCode = 11;
 
+/** The test run's port on a lab's switch: `pcw…`, the only links besides lo a lab may find. */
+const labPortPrefix = 'pcw';
+
 /** Why the lab must not start here, or undefined when it may. Pure, for tests. */
 export function labRefusal(uid: number | undefined, ipLinkOutput: string): string | undefined {
   const how =
-    'The fake Pi lab runs only as root inside a private network namespace whose only interface is ' +
-    'lo; run the tests with `bash test/run-tests.sh` as root.';
+    'The fake Pi lab runs only as root inside a private network namespace whose only interfaces ' +
+    'are lo and the ports of other labs; run the tests with `bash test/run-tests.sh` as root.';
   if (uid !== 0) return `${how} (Not root: uid ${uid ?? 'unknown'}.)`;
   const links = ipLinkOutput
     .split('\n')
     .map((line) => /^\d+:\s+([^:@\s]+)[^<]*<([^>]*)>/.exec(line))
     .filter((match) => match !== null);
-  const others = links.map((match) => match[1]).filter((name) => name !== 'lo');
+  const others = links
+    .map((match) => match[1])
+    .filter((name) => name !== 'lo' && !name?.startsWith(labPortPrefix));
   if (links.length === 0) return `${how} (\`ip -o link\` listed no interfaces.)`;
   if (others.length > 0) return `${how} (This namespace has ${others.join(', ')}.)`;
   const lo = links.find((match) => match[1] === 'lo');
@@ -221,6 +229,18 @@ function firstLine(spawned: Spawned, prefix: string, what: string): Promise<stri
   });
 }
 
+/** Calls `handle` with each line the process prints, for its whole life. */
+function onLines(spawned: Spawned, handle: (line: string) => void): void {
+  let buffer = '';
+  spawned.child.stdout?.setEncoding('utf8');
+  spawned.child.stdout?.on('data', (chunk: string) => {
+    buffer += chunk;
+    const lines = buffer.split('\n');
+    buffer = lines.pop() ?? '';
+    for (const line of lines) handle(line);
+  });
+}
+
 /** The process `pid` forked (unshare's only child), from /proc/PID/task/PID/children or a scan. */
 function childPidOf(pid: number): number | undefined {
   try {
@@ -274,7 +294,10 @@ class FakePi implements LabNode {
   #diskPid: number | undefined;
   /** The current boot, from its spawn on; initPid once it is up. */
   #boot: { spawned: Spawned; initPid?: number } | undefined;
+  /** eth0's first address, the latest any boot had. */
   #address: string;
+  /** eth0's IPv4 addresses this boot, as node-init.sh last reported them (undefined: not yet). */
+  #bootAddresses: string[] | undefined;
   #power: Power = 'off';
   #failure = '';
 
@@ -310,6 +333,7 @@ class FakePi implements LabNode {
       PI_PASSWORD: this.#lab.password,
       SUDO_MODE: this.#lab.sudo,
       LAB_SCRIPTS: scriptsDir,
+      LAB_PACKAGES: this.#lab.packages,
       SHARED_IDENTITY: this.#lab.sharedIdentity ?? '',
     };
     const disk = spawnWatched(
@@ -344,68 +368,18 @@ class FakePi implements LabNode {
     return readFile(this.#outside(path), 'utf8');
   }
 
-  async #eth0Address(): Promise<Eth0Address> {
-    const read = (path: string) => readFile(this.#outside(path), 'utf8').catch(() => '');
-    switch (this.#lab.profile) {
-      case 'dhcpcd':
-        return eth0AddressFromDhcpcd(await read('/etc/dhcpcd.conf'));
-      case 'ifupdown':
-        return eth0AddressFromInterfaces(await this.#inlineSources('/etc/network/interfaces', 0));
-      case 'networkmanager': {
-        const dir = '/etc/NetworkManager/system-connections';
-        const names = await readdir(this.#outside(dir)).catch(() => [] as string[]);
-        const profiles: KeyfileProfile[] = [];
-        for (const name of names) {
-          const path = this.#outside(`${dir}/${name}`);
-          const info = await stat(path).catch(() => undefined);
-          if (!info?.isFile()) continue;
-          profiles.push({
-            name,
-            content: await read(`${dir}/${name}`),
-            uid: info.uid,
-            mode: info.mode,
-          });
-        }
-        return eth0AddressFromNetworkManager(profiles);
-      }
-    }
-  }
-
-  /** /etc/network/interfaces with its `source` and `source-directory` lines replaced by the files. */
-  async #inlineSources(path: string, depth: number): Promise<string> {
-    const text = await readFile(this.#outside(path), 'utf8').catch(() => '');
-    if (depth > 4) return text;
-    const lines: string[] = [];
-    for (const line of text.split('\n')) {
-      const source = /^\s*(source|source-directory)\s+(\S+)/.exec(line);
-      if (!source?.[1] || !source[2]) {
-        lines.push(line);
-        continue;
-      }
-      const target = posix.resolve('/etc/network', source[2]);
-      let files: string[] = [];
-      if (source[1] === 'source-directory') {
-        const names = await readdir(this.#outside(target)).catch(() => [] as string[]);
-        files = names.filter((name) => /^[a-zA-Z0-9_-]+$/.test(name)).map((n) => `${target}/${n}`);
-      } else if (target.endsWith('/*')) {
-        const dir = target.slice(0, -2);
-        const names = await readdir(this.#outside(dir)).catch(() => [] as string[]);
-        files = names.filter((name) => !name.startsWith('.')).map((name) => `${dir}/${name}`);
-      } else {
-        files = [target];
-      }
-      for (const file of files.sort()) lines.push(await this.#inlineSources(file, depth + 1));
-    }
-    return lines.join('\n');
+  get mac(): string {
+    const hex = (n: number) => n.toString(16).padStart(2, '0');
+    return `02:70:63:00:${hex(this.index >> 8)}:${hex(this.index & 0xff)}`;
   }
 
   async boot(): Promise<void> {
     if (this.#diskPid === undefined || this.#power === 'stopped') return;
     this.#power = 'booting';
-    const eth0 = await this.#eth0Address();
-    if (this.#power !== 'booting') return;
     this.bootCount += 1;
-    const address = eth0.kind === 'static' ? eth0.address : this.dhcpAddress;
+    this.#bootAddresses = undefined;
+    if (this.#lab.dhcpChangesOnReboot) this.#lab.network.updateLeases();
+    const bootCount = this.bootCount;
     const spawned = spawnWatched(
       'setpriv',
       [
@@ -419,6 +393,7 @@ class FakePi implements LabNode {
         '--pid',
         '--mount',
         '--uts',
+        '--net',
         '--fork',
         '--kill-child',
         '--mount-proc',
@@ -429,7 +404,6 @@ class FakePi implements LabNode {
       {
         PATH: rootPath,
         LANG: 'C.UTF-8',
-        NODE_ADDRESS: address,
         PCW_LAB_PROJECT: projectRoot,
         NODE_LED:
           typeof this.#lab.led === 'string' ? this.#lab.led : (this.#lab.led[this.index] ?? 'ACT'),
@@ -437,22 +411,56 @@ class FakePi implements LabNode {
     );
     this.#boot = { spawned };
     void spawned.exited.then(({ code }) => this.#ended(spawned, code));
+    const what = `boot ${bootCount} of node ${this.index}`;
+    const up = new Promise<void>((resolve, reject) => {
+      void spawned.exited.then(({ code, signal }) =>
+        reject(
+          new Error(`${what} ended (${signal ?? code}) before it was up:\n${spawned.stderr()}`),
+        ),
+      );
+      onLines(spawned, (line) => {
+        if (line === 'plug') {
+          try {
+            this.#plug(spawned, bootCount);
+          } catch (error) {
+            reject(error);
+          }
+        } else if (line.startsWith('up ')) {
+          resolve();
+        } else if (line.startsWith('addresses')) {
+          if (this.#boot?.spawned !== spawned) return;
+          const addresses = line.slice('addresses'.length).trim().split(/\s+/).filter(Boolean);
+          this.#bootAddresses = addresses;
+          if (addresses[0]) this.#address = addresses[0];
+        }
+      });
+    });
     try {
-      await firstLine(spawned, 'up ', `boot ${this.bootCount} of node ${this.index}`);
+      await up;
     } catch (error) {
       this.#failure = String(error);
-      return;
-    }
-    const initPid = spawned.child.pid === undefined ? undefined : childPidOf(spawned.child.pid);
-    if (initPid === undefined) {
-      this.#failure = `boot ${this.bootCount} of node ${this.index}: no init process found`;
       spawned.child.kill('SIGKILL');
       return;
     }
     if (this.#boot?.spawned !== spawned) return;
-    this.#boot.initPid = initPid;
-    this.#address = address;
+    if (this.#boot.initPid === undefined) {
+      this.#failure = `${what}: no init process found`;
+      spawned.child.kill('SIGKILL');
+      return;
+    }
     if (this.#power === 'booting') this.#power = 'up';
+  }
+
+  /** Plugs the boot's eth0 into the switch: a veth with the node's MAC, the other end on br0. */
+  #plug(spawned: Spawned, bootCount: number): void {
+    const initPid = spawned.child.pid === undefined ? undefined : childPidOf(spawned.child.pid);
+    if (initPid === undefined) throw new Error(`node ${this.index}: no init process to plug`);
+    if (this.#boot?.spawned === spawned) this.#boot.initPid = initPid;
+    const port = `n${this.index}b${bootCount % 10000}`;
+    this.#lab.network.inSwitch(
+      `ip link add ${port} type veth peer name eth0 address ${this.mac} netns ${initPid} && ` +
+        `ip link set ${port} master br0 up`,
+    );
   }
 
   #ended(spawned: Spawned, code: number | null): void {
@@ -484,8 +492,8 @@ class FakePi implements LabNode {
     while (Date.now() < deadline) {
       if (this.#power === 'failed') throw new Error(this.#failure);
       if (this.#power === 'stopped') throw new Error(`node ${this.index}: the lab was stopped`);
-      if (this.#power === 'up' && this.bootCount > afterBoot) {
-        const address = this.#address;
+      const address = this.#bootAddresses?.[0];
+      if (this.#power === 'up' && this.bootCount > afterBoot && address !== undefined) {
         if (!address.startsWith('127.')) {
           throw new Error(
             `node ${this.index} booted at ${address}, outside 127.0.0.0/8: the lab never dials it`,
@@ -496,9 +504,24 @@ class FakePi implements LabNode {
       await delay(50);
     }
     const stderr = this.#boot?.spawned.stderr() ?? '';
+    if (this.#power === 'up' && this.#bootAddresses?.length === 0) {
+      const log = await this.#stackLog();
+      throw new Error(
+        `node ${this.index} is up (boot ${this.bootCount}) but its network stack (${this.#lab.profile}) gave eth0 no address in ${timeoutMs} ms: unreachable, as a Pi would be${log}${stderr ? `\n${stderr}` : ''}`,
+      );
+    }
     throw new Error(
-      `node ${this.index} not up at ${this.#address} after ${timeoutMs} ms (${this.#power}, boot ${this.bootCount})${stderr ? `:\n${stderr}` : ''}`,
+      `node ${this.index} not up at ${this.#bootAddresses?.[0] ?? this.#address} after ${timeoutMs} ms (${this.#power}, boot ${this.bootCount})${stderr ? `:\n${stderr}` : ''}`,
     );
+  }
+
+  /** The end of the boot's network stack log, for a message. */
+  async #stackLog(): Promise<string> {
+    const unit = { dhcpcd: 'dhcpcd', ifupdown: 'networking' }[this.#lab.profile as string];
+    const path = `/run/pcw-lab/${unit ?? 'NetworkManager'}.log`;
+    const text = await this.readFile(path).catch(() => '');
+    const tail = text.trim().split('\n').slice(-12).join('\n');
+    return tail ? `; the end of ${path}:\n${tail}` : '';
   }
 
   runAsPi(command: string, options: RunOptions = {}): Promise<RunResult> {
@@ -525,7 +548,7 @@ class FakePi implements LabNode {
     const env = { ...identityEnv, SHELL: '/bin/bash', LANG: 'C.UTF-8', ...options.env };
     const assignments = Object.entries(env).map(([key, value]) => `${key}=${value}`);
     const args = [
-      ...['-t', String(initPid), '--mount', '--uts', '--pid', '--'],
+      ...['-t', String(initPid), '--mount', '--uts', '--pid', '--net', '--'],
       ...identity,
       ...['env', '-i', ...assignments],
       ...['bash', '-c', 'cd "$HOME" || exit 1; exec bash -c "$1"', 'bash', command],
@@ -588,6 +611,139 @@ interface LabSettings {
   dhcpPrefix: string;
   sharedIdentity: string | undefined;
   led: LabLed | readonly LabLed[];
+  /** The unpacked Debian packages of the network stacks (fetch-packages.sh). */
+  packages: string;
+  network: LabSwitch;
+}
+
+/**
+ * The lab's switch (switch.sh, pid 1 of its own PID and network namespaces) with busybox udhcpd,
+ * and the test run's port on it (`pcw…`, holding `<static>.1` and `<dhcp>.1`, forwarding between
+ * the two subnets). Everything it made dies with its pid 1: the bridge, every port, the test run's
+ * port with its addresses and routes.
+ */
+class LabSwitch {
+  readonly port: string;
+  #dir: string;
+  #staticPrefix: string;
+  #dhcpPrefix: string;
+  #leases: () => { mac: string; address: string }[] = () => [];
+  #spawned: Spawned | undefined;
+  #pid: number | undefined;
+
+  constructor(dir: string, staticPrefix: string, dhcpPrefix: string, labNumber: number) {
+    this.#dir = dir;
+    this.#staticPrefix = staticPrefix;
+    this.#dhcpPrefix = dhcpPrefix;
+    this.port = `${labPortPrefix}${process.pid.toString(36)}n${labNumber.toString(36)}`;
+  }
+
+  get #conf(): string {
+    return `${this.#dir}/udhcpd.conf`;
+  }
+
+  #writeConf(): void {
+    const prefix = this.#dhcpPrefix;
+    const lines = [
+      'interface br0',
+      `start ${prefix}.10`,
+      `end ${prefix}.250`,
+      `lease_file ${this.#dir}/udhcpd.leases`,
+      `pidfile ${this.#dir}/udhcpd.pid`,
+      'auto_time 0',
+      'option subnet 255.255.255.0',
+      `option router ${prefix}.1`,
+      'option lease 86400',
+      ...this.#leases().map(({ mac, address }) => `static_lease ${mac} ${address}`),
+    ];
+    writeFileSync(this.#conf, `${lines.join('\n')}\n`);
+  }
+
+  async start(packages: string, leases: () => { mac: string; address: string }[]): Promise<void> {
+    this.#leases = leases;
+    this.#writeConf();
+    const spawned = spawnWatched(
+      'setpriv',
+      [
+        ...['--pdeathsig', 'KILL', '--'],
+        ...['unshare', '--net', '--pid', '--mount', '--fork', '--kill-child', '--mount-proc', '--'],
+        ...['bash', `${scriptsDir}switch.sh`],
+      ],
+      {
+        PATH: rootPath,
+        LANG: 'C.UTF-8',
+        DHCP_SERVER: `${this.#dhcpPrefix}.2/24`,
+        DHCP_CONF: this.#conf,
+        UDHCPD: `${packages}/usr/bin/busybox`,
+      },
+    );
+    this.#spawned = spawned;
+    await firstLine(spawned, 'ready ', "the lab's switch");
+    this.#pid = spawned.child.pid === undefined ? undefined : childPidOf(spawned.child.pid);
+    if (this.#pid === undefined) throw new Error("fake Pi lab: the switch's pid was not found");
+    const port = this.port;
+    const sysctl = (pairs: string[]) => `sysctl -q -w ${pairs.join(' ')}`;
+    const script = [
+      'set -e',
+      `ip link add ${port} type veth peer name uplink netns ${this.#pid}`,
+      `nsenter --net=/proc/${this.#pid}/ns/net ip link set uplink master br0 up`,
+      sysctl([
+        'net.ipv4.conf.all.route_localnet=1',
+        'net.ipv4.conf.default.route_localnet=1',
+        'net.ipv4.ip_forward=1',
+        'net.ipv4.conf.all.send_redirects=0',
+        `net.ipv4.conf.${port}.route_localnet=1`,
+        `net.ipv4.conf.${port}.send_redirects=0`,
+        // ARP answered only for the port's own addresses: lo's 127.0.0.0/8 is local here too.
+        `net.ipv4.conf.${port}.arp_ignore=1`,
+        `net.ipv6.conf.${port}.disable_ipv6=1`,
+      ]),
+      `ip addr add ${this.#staticPrefix}.1/24 dev ${port} scope global`,
+      `ip addr add ${this.#dhcpPrefix}.1/24 dev ${port} scope global`,
+      `ip link set ${port} up`,
+      // lo's 127.0.0.0/8 in the local table would swallow the lab's subnets: more specific routes
+      // there send them out through the port.
+      `ip route add ${this.#staticPrefix}.0/24 dev ${port} table local scope link src ${this.#staticPrefix}.1`,
+      `ip route add ${this.#dhcpPrefix}.0/24 dev ${port} table local scope link src ${this.#dhcpPrefix}.1`,
+    ].join('\n');
+    const result = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+    if (result.status !== 0) {
+      throw new Error(`fake Pi lab: plugging the test run into the switch: ${result.stderr}`);
+    }
+  }
+
+  /** Runs a shell script in the switch's network namespace. */
+  inSwitch(script: string): void {
+    if (this.#pid === undefined) throw new Error("fake Pi lab: the switch isn't running");
+    const result = spawnSync('nsenter', [`--net=/proc/${this.#pid}/ns/net`, 'bash', '-c', script], {
+      encoding: 'utf8',
+    });
+    if (result.status !== 0) throw new Error(`fake Pi lab: in the switch: ${result.stderr}`);
+  }
+
+  /** Writes every node's lease again and restarts udhcpd with them. */
+  updateLeases(): void {
+    this.#writeConf();
+    if (this.#pid !== undefined) {
+      try {
+        process.kill(this.#pid, 'SIGHUP');
+      } catch {}
+    }
+  }
+
+  async stop(): Promise<void> {
+    const spawned = this.#spawned;
+    if (!spawned || spawned.child.exitCode !== null || spawned.child.signalCode !== null) return;
+    if (this.#pid !== undefined) kill(this.#pid);
+    const timer = setTimeout(() => spawned.child.kill('SIGKILL'), 2000);
+    await spawned.exited;
+    clearTimeout(timer);
+  }
+
+  stopSync(): void {
+    if (this.#pid !== undefined) kill(this.#pid);
+    this.#spawned?.child.kill('SIGKILL');
+  }
 }
 
 const runningLabs = new Set<FakePiLab>();
@@ -616,11 +772,13 @@ class FakePiLab implements Lab {
   #staticPrefix: string;
   #claim: Server;
   #dir: string;
+  #network: LabSwitch;
   #mounted = false;
   #stopped = false;
 
   constructor(settings: LabSettings, staticPrefix: string, claim: Server) {
     this.#staticPrefix = staticPrefix;
+    this.#network = settings.network;
     this.subnet = `${staticPrefix}.0/24`;
     this.password = settings.password;
     this.#claim = claim;
@@ -657,6 +815,7 @@ class FakePiLab implements Lab {
     });
     await Promise.race([Promise.all(this.nodes.map((node) => node.unplug())), patience]);
     clearTimeout(timer);
+    await this.#network.stop();
     this.#removeDirectory();
     this.#claim.close();
   }
@@ -666,6 +825,7 @@ class FakePiLab implements Lab {
     this.#stopped = true;
     runningLabs.delete(this);
     for (const node of this.nodes) node.unplugSync();
+    this.#network.stopSync();
     this.#removeDirectory();
     this.#claim.close();
   }
@@ -709,7 +869,21 @@ function removeLabsOfDeadProcesses(): void {
   }
 }
 
-/** Starts `nodes` fake Pis, each up with sshd accepting at its DHCP address. */
+/** Where fetch-packages.sh unpacked the network stacks; it must have run (install-and-test.sh). */
+function networkStackPackages(): string {
+  const fetched = spawnSync('bash', [`${scriptsDir}fetch-packages.sh`, '--installed'], {
+    encoding: 'utf8',
+  });
+  const path = fetched.stdout.trim();
+  if (fetched.status !== 0 || !path) {
+    throw new Error(
+      `fake Pi lab: the network stacks' Debian packages are not unpacked here: run \`bash test/lab/fetch-packages.sh\` as root (test/install-and-test.sh does). ${fetched.stderr.trim()}`,
+    );
+  }
+  return path;
+}
+
+/** Starts `nodes` fake Pis, each up with sshd accepting at the address its network stack gave. */
 export async function startLab(options: LabOptions): Promise<Lab> {
   ensureAllowed();
   if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > 64) {
@@ -717,7 +891,9 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   }
   const { staticPrefix, dhcpPrefix, claim } = await claimAddressRanges();
   removeLabsOfDeadProcesses();
-  const dir = `${labsDirectory}/pcw-lab-${process.pid}-${labsStarted++}`;
+  const packages = networkStackPackages();
+  const labNumber = labsStarted++;
+  const dir = `${labsDirectory}/pcw-lab-${process.pid}-${labNumber}`;
   const settings: LabSettings = {
     dir,
     nodes: options.nodes,
@@ -729,6 +905,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     dhcpPrefix,
     sharedIdentity: undefined,
     led: options.led ?? 'ACT',
+    packages,
+    network: new LabSwitch(dir, staticPrefix, dhcpPrefix, labNumber),
   };
   const lab = new FakePiLab(settings, staticPrefix, claim);
   installExitHandlers();
@@ -736,6 +914,9 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   try {
     lab.mountDirectory();
     if (options.clonedCards) settings.sharedIdentity = makeSharedIdentity(`${dir}/cloned-card`);
+    await settings.network.start(packages, () =>
+      lab.nodes.map((node) => ({ mac: node.mac, address: node.dhcpAddress })),
+    );
     await Promise.all(lab.nodes.map((node) => node.insertCard()));
     await Promise.all(lab.nodes.map((node) => node.boot()));
     await Promise.all(lab.nodes.map((node) => node.waitUntilUp()));

@@ -1,26 +1,30 @@
 #!/usr/bin/env bash
 # A fake Pi's SD card. Runs for the life of the lab in the node's own mount namespace, where it
 # mounts copy-on-write overlays over the host's /etc, /home, /root, /opt, /srv, /usr/bin, /usr/sbin,
-# /usr/local and /var/{cache,lib,log,mail,spool} (upper layers in the node's directory of the lab),
-# provisions them once like a freshly flashed Raspberry Pi OS card, prints "ready <pid>" and
-# sleeps. Each boot of the node starts from a copy of this mount namespace (node-init.sh), so files
+# /usr/lib, /usr/libexec, /usr/share, /usr/local and /var/{cache,lib,log,mail,spool} (upper layers in
+# the node's directory of the lab; between them and the host's files, the Debian packages of the
+# network stacks unpacked by fetch-packages.sh), provisions them once like a freshly flashed
+# Raspberry Pi OS card, prints "ready <pid>" and sleeps. Each boot of the node starts from a copy of this mount namespace (node-init.sh), so files
 # survive reboots as on a card.
 #
-# Environment: NODE_DIR, PROFILE (dhcpcd|networkmanager|ifupdown), PI_PASSWORD, SUDO_MODE
-# (password|nopasswd), LAB_SCRIPTS (this directory), SHARED_IDENTITY (a directory holding the host keys
-# and machine-id every cloned card shares; empty for cards of their own).
+# Environment: NODE_DIR, PROFILE (dhcpcd|networkmanager|ifupdown|trixie), PI_PASSWORD, SUDO_MODE
+# (password|nopasswd), LAB_SCRIPTS (this directory), LAB_PACKAGES (the unpacked packages),
+# SHARED_IDENTITY (a directory holding the host keys and machine-id every cloned card shares; empty
+# for cards of their own).
 set -euo pipefail
 
-: "${NODE_DIR:?}" "${PROFILE:?}" "${PI_PASSWORD:?}" "${SUDO_MODE:?}" "${LAB_SCRIPTS:?}"
+: "${NODE_DIR:?}" "${PROFILE:?}" "${PI_PASSWORD:?}" "${SUDO_MODE:?}" "${LAB_SCRIPTS:?}" "${LAB_PACKAGES:?}"
 shared_identity=${SHARED_IDENTITY:-}
 
-for dir in /etc /home /root /opt /srv /usr/bin /usr/sbin /usr/local /var/cache /var/lib /var/log \
-  /var/mail /var/spool; do
+for dir in /etc /home /root /opt /srv /usr/bin /usr/sbin /usr/lib /usr/libexec /usr/share /usr/local \
+  /var/cache /var/lib /var/log /var/mail /var/spool; do
   [ -d "$dir" ] || continue
   layer=${dir//\//_}
+  lower=$dir
+  [ -d "$LAB_PACKAGES$dir" ] && lower=$LAB_PACKAGES$dir:$dir
   mkdir -p "$NODE_DIR/upper/$layer" "$NODE_DIR/work/$layer"
   mount -t overlay "pcw-lab$layer" \
-    -o "lowerdir=$dir,upperdir=$NODE_DIR/upper/$layer,workdir=$NODE_DIR/work/$layer" "$dir"
+    -o "lowerdir=$lower,upperdir=$NODE_DIR/upper/$layer,workdir=$NODE_DIR/work/$layer" "$dir"
 done
 
 provision() {
@@ -30,8 +34,17 @@ provision() {
   echo raspberrypi >/etc/hostname
   install -m 0644 "$stock/hosts" /etc/hosts
 
+  # No name server: the host's resolv.conf names servers a node cannot reach (every sudo would
+  # wait seconds resolving the hostname); the node's network stack may write its own.
+  rm -f /etc/resolv.conf
+  install -m 0644 /dev/null /etc/resolv.conf
+
+  # Only the profile's network configuration; the packages' own files of the other stacks stay
+  # (Debian's NetworkManager.conf, dhcpcd.conf defaults) as an installed package leaves them.
   rm -f /etc/dhcpcd.conf /etc/network/interfaces
-  rm -rf /etc/NetworkManager/system-connections /etc/network/interfaces.d
+  rm -rf /etc/NetworkManager/system-connections /etc/network/interfaces.d /etc/netplan /etc/cloud \
+    /var/lib/cloud
+  install -d -m 0700 /etc/NetworkManager/system-connections
   case $PROFILE in
   dhcpcd) install -m 0644 "$stock/dhcpcd.conf" /etc/dhcpcd.conf ;;
   ifupdown)
@@ -39,11 +52,18 @@ provision() {
     install -m 0644 "$stock/interfaces" /etc/network/interfaces
     ;;
   networkmanager)
-    install -d -m 0755 /etc/NetworkManager/system-connections
     sed "s/^uuid=UUID\$/uuid=$(cat /proc/sys/kernel/random/uuid)/" \
       "$stock/Wired connection 1.nmconnection" \
       >"/etc/NetworkManager/system-connections/Wired connection 1.nmconnection"
     chmod 0600 /etc/NetworkManager/system-connections/*.nmconnection
+    ;;
+  trixie)
+    # What Raspberry Pi Imager 2.x leaves: eth0 in netplan (rendered for NetworkManager at each
+    # boot) and a NoCloud seed; cloud-init itself limited to the lab's cloud.cfg (see there).
+    install -d -m 0755 /etc/netplan /etc/cloud /etc/cloud/cloud.cfg.d
+    install -m 0600 "$stock/50-cloud-init.yaml" /etc/netplan/50-cloud-init.yaml
+    install -m 0644 "$stock/cloud.cfg" /etc/cloud/cloud.cfg
+    cp -a "$LAB_PACKAGES/etc/cloud/templates" /etc/cloud/templates
     ;;
   *)
     echo "node-disk: unknown profile $PROFILE" >&2
@@ -74,11 +94,25 @@ provision() {
     echo "${groups[*]}"
   )" pi
   echo "pi:$PI_PASSWORD" | chpasswd
+  if [ "$PROFILE" = trixie ]; then
+    # The NoCloud seed Imager writes (on /boot/firmware there; here where cloud-init also looks).
+    install -d -m 0755 /var/lib/cloud/seed/nocloud
+    install -m 0644 "$stock/meta-data" /var/lib/cloud/seed/nocloud/meta-data
+    local hash
+    hash=$(getent shadow pi | cut -d: -f2)
+    sed "s#^    passwd: PASSWORD\$#    passwd: $hash#" "$stock/user-data" \
+      >/var/lib/cloud/seed/nocloud/user-data
+    chmod 0600 /var/lib/cloud/seed/nocloud/user-data
+  fi
   rm -f /etc/sudoers.d/010_pi-nopasswd
   if [ "$SUDO_MODE" = nopasswd ]; then
     echo 'pi ALL=(ALL) NOPASSWD: ALL' >/etc/sudoers.d/010_pi-nopasswd
     chmod 0440 /etc/sudoers.d/010_pi-nopasswd
   fi
+
+  # The privilege-separation user of dhcpcd, as its package's postinst creates it.
+  getent passwd dhcpcd >/dev/null ||
+    useradd --system --home-dir /usr/lib/dhcpcd --no-create-home --shell /usr/sbin/nologin dhcpcd
 
   # sshd in a namespace cannot set the audit login uid; a real Pi can. Nothing else changes in PAM.
   sed -i -E 's/^session\s+required\s+pam_loginuid\.so/session    optional     pam_loginuid.so/' /etc/pam.d/sshd
@@ -91,22 +125,21 @@ provision() {
   case $PROFILE in
   dhcpcd) network_unit=dhcpcd ;;
   ifupdown) network_unit=networking ;;
-  networkmanager) network_unit=NetworkManager ;;
+  networkmanager | trixie) network_unit=NetworkManager ;;
   esac
   ln -sfn "/lib/systemd/system/$network_unit.service" \
     "/etc/systemd/system/multi-user.target.wants/$network_unit.service"
 
-  # The node's own reboot, shutdown, poweroff, halt, systemctl, hostnamectl and hostname, where the
-  # real ones are (on the same PATHs); the real hostname stays reachable for the fakes.
+  # The node's own reboot, shutdown, poweroff, halt, systemctl and hostnamectl, where the real ones
+  # are (on the same PATHs), and the services they start (network-stack.sh).
   install -d -m 0755 /usr/local/lib/pcw-lab
-  cp -p "$(readlink -f /usr/bin/hostname)" /usr/local/lib/pcw-lab/hostname
+  install -m 0755 "$LAB_SCRIPTS/network-stack.sh" /usr/local/lib/pcw-lab/network-stack
   rm -f /usr/sbin/reboot /usr/sbin/shutdown /usr/sbin/poweroff /usr/sbin/halt
   install -m 0755 "$LAB_SCRIPTS/fakes/reboot" "$LAB_SCRIPTS/fakes/shutdown" /usr/sbin/
   ln -s reboot /usr/sbin/poweroff
   ln -s reboot /usr/sbin/halt
-  rm -f /usr/bin/systemctl /usr/bin/hostnamectl /usr/bin/hostname
-  install -m 0755 "$LAB_SCRIPTS/fakes/systemctl" "$LAB_SCRIPTS/fakes/hostnamectl" \
-    "$LAB_SCRIPTS/fakes/hostname" /usr/bin/
+  rm -f /usr/bin/systemctl /usr/bin/hostnamectl
+  install -m 0755 "$LAB_SCRIPTS/fakes/systemctl" "$LAB_SCRIPTS/fakes/hostnamectl" /usr/bin/
   echo "$PROFILE" >/usr/local/lib/pcw-lab/profile
 }
 

@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# pid 1 of one boot of a fake Pi: runs in fresh PID, mount and UTS namespaces copied from the node's
-# disk namespace (node-disk.sh). Gives the boot its own /run, /tmp, /var/tmp (which also hides the
-# lab's directories from the node), boot_id and activity LED (NODE_LED: ACT, led0 or none), takes
-# the hostname from /etc/hostname, starts sshd
-# at NODE_ADDRESS if ssh is enabled, prints "up <boot_id>" and waits.
+# pid 1 of one boot of a fake Pi: runs in fresh PID, mount, UTS and network namespaces, the mounts
+# copied from the node's card (node-disk.sh). Gives the boot its own /run, /tmp, /var/tmp (which also
+# hides the lab's directories from the node), /dev (no disks), read-only /sys of its own network
+# namespace, boot_id and activity LED (NODE_LED: ACT, led0 or none); takes the hostname from
+# /etc/hostname; prints "plug" and waits for the lab to plug `eth0` (a veth whose other end is on the
+# lab's switch); then boots like a Pi: the network stack of the card's profile brings eth0 up from the
+# files on the card (network-stack.sh), sshd starts listening on every address, and "up <boot_id>" is
+# printed. From then on every change of eth0's IPv4 addresses is printed as "addresses A B …" (none:
+# "addresses"). Nothing here decides or changes an address: a stack that gives none leaves the node
+# unreachable.
+#
 # SIGUSR1 (reboot) makes it exit 10 and SIGUSR2 or SIGTERM (power off) exit 11; either way the kernel
-# then kills every other process of the boot, which drops open SSH sessions as on a real Pi.
+# then kills every other process of the boot, which drops open SSH sessions as on a real Pi, and the
+# boot's network namespace (with eth0) goes with it.
 set -euo pipefail
 
-: "${NODE_ADDRESS:?}"
-
 mount -t tmpfs -o mode=0755,nosuid,nodev pcw-lab-run /run
-install -d -m 0755 /run/pcw-lab /run/sshd
+install -d -m 0755 /run/pcw-lab /run/sshd /run/lock
 # The checkout under test stays visible when it lives under /tmp or /var/tmp (a CI clone often
 # does): held in the new /run while the fresh /tmp and /var/tmp go on, then moved back in place.
 project=${PCW_LAB_PROJECT:-}
@@ -24,14 +29,36 @@ mount -t tmpfs -o mode=1777,nosuid,nodev pcw-lab-var-tmp /var/tmp
 if [ -n "$project" ]; then
   install -d "$project" && mount --move /run/pcw-lab/project "$project"
 fi
+
+# A /dev without the host's disks: the character devices programs need and a pty instance of its own.
+mount -t tmpfs -o mode=0755,nosuid,noexec pcw-lab-dev /dev
+for device in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0; do
+  IFS=: read -r name major minor <<<"$device"
+  mknod -m 0666 "/dev/$name" c "$major" "$minor"
+done
+install -d -m 0755 /dev/pts
+install -d -m 1777 /dev/shm
+mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 pcw-lab-pts /dev/pts
+ln -s pts/ptmx /dev/ptmx
+ln -s /proc/self/fd /dev/fd
+ln -s /proc/self/fd/0 /dev/stdin
+ln -s /proc/self/fd/1 /dev/stdout
+ln -s /proc/self/fd/2 /dev/stderr
+
+# sysfs of this boot's network namespace (/sys/class/net lists eth0), read-only as in a container:
+# NetworkManager then does not wait for udev, which no node runs.
+mount -t sysfs -o ro,nosuid,nodev,noexec pcw-lab-sys /sys
 # The board's activity LED, fresh each boot: sysfs here has no /sys/class/leds, so an overlay over
 # /sys/class adds a tmpfs one (hiding any real LED of the host) with the files Raspberry Pi OS has.
+# /sys/class/net stays sysfs itself (an overlay would not show eth0 appearing later).
 led=${NODE_LED:-ACT}
 if [ "$led" != none ]; then
-  install -d /run/pcw-lab/sys-class/upper /run/pcw-lab/sys-class/work
+  install -d /run/pcw-lab/sys-class/upper /run/pcw-lab/sys-class/work /run/pcw-lab/sys-class-net
+  mount --bind /sys/class/net /run/pcw-lab/sys-class-net
   mount -t overlay pcw-lab-sys-class \
     -o lowerdir=/sys/class,upperdir=/run/pcw-lab/sys-class/upper,workdir=/run/pcw-lab/sys-class/work \
     /sys/class
+  mount --move /run/pcw-lab/sys-class-net /sys/class/net
   install -d /sys/class/leds
   mount -t tmpfs -o mode=0755,nosuid,nodev,noexec pcw-lab-leds /sys/class/leds
   install -d "/sys/class/leds/$led"
@@ -43,21 +70,65 @@ fi
 
 cat /proc/sys/kernel/random/uuid >/run/pcw-lab/boot_id
 mount --bind /run/pcw-lab/boot_id /proc/sys/kernel/random/boot_id
-echo "$NODE_ADDRESS" >/run/pcw-lab/address
 
 hostname=$(grep -m1 -v '^[[:space:]]*$' /etc/hostname || true)
-/usr/local/lib/pcw-lab/hostname "${hostname:-localhost}"
+hostname "${hostname:-localhost}"
+
+# The kernel's part of the network. Linux treats 127/8 as martian on any link but lo unless
+# route_localnet is on; lo keeps only 127.0.0.0/16 (127.0.0.1, and 127.0.1.1 of /etc/hosts), so
+# that the lab's addresses elsewhere in 127/8 go out through eth0. No IPv6: only 127/8 is used.
+sysctl -q -w net.ipv4.conf.all.route_localnet=1 net.ipv4.conf.default.route_localnet=1 \
+  net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ip link set lo up
+ip addr del 127.0.0.1/8 dev lo 2>/dev/null || true
+ip addr add 127.0.0.1/16 dev lo
+echo plug
+for _ in $(seq 200); do
+  ip link show eth0 >/dev/null 2>&1 && break
+  sleep 0.05
+done
+if ! ip link show eth0 >/dev/null 2>&1; then
+  echo "node-init: the lab never plugged eth0 in" >&2
+  exit 1
+fi
+sysctl -q -w net.ipv4.conf.eth0.route_localnet=1
 
 trap 'exit 10' USR1
 trap 'exit 11' USR2 TERM INT
 
+# What systemd would start, in its order: the network stack, then sshd.
+profile=$(cat /usr/local/lib/pcw-lab/profile)
+/usr/local/lib/pcw-lab/network-stack boot "$profile" || echo "node-init: $profile did not start" >&2
 if [ -e /etc/systemd/system/multi-user.target.wants/ssh.service ]; then
-  /usr/bin/systemctl start ssh || echo "node-init: sshd did not start" >&2
+  systemctl start ssh || echo "node-init: sshd did not start" >&2
 fi
 
 echo "up $(cat /run/pcw-lab/boot_id)"
 
+# eth0's IPv4 addresses as they change, for the lab (lab.ts) to know where the node answers.
+report_addresses() {
+  local addresses=() cidr
+  while read -r _ _ _ cidr _; do
+    addresses+=("${cidr%/*}")
+  done < <(ip -o -4 addr show dev eth0 2>/dev/null)
+  [ "${addresses[*]}" = "$reported" ] && return 0
+  reported="${addresses[*]}"
+  [ -n "$reported" ] && [ ! -e /run/pcw-lab/address ] && echo "${addresses[0]}" >/run/pcw-lab/address
+  echo "addresses $reported"
+}
 set +e
+(
+  reported=unset
+  trap - USR1 USR2 TERM INT
+  # Woken by every address event, and every 2 s in case one came before the monitor listened.
+  ip -o -4 monitor address dev eth0 | while :; do
+    read -r -t 2 _
+    status=$?
+    report_addresses
+    [ "$status" = 1 ] && sleep 2
+  done
+) &
+
 while :; do
   sleep infinity &
   wait $!

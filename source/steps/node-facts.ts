@@ -20,7 +20,7 @@ export interface NodeFacts {
   bootId: string;
   /** NetworkManager's devices and their states (`eth0` → `connected`), when it answers. */
   networkManagerDevices: Map<string, string>;
-  /** Set when cloud-init is installed and not disabled: it runs at the next boot. */
+  /** Set when cloud-init ran at this boot (so it runs at the next): not disabled, not "not run". */
   cloudInit?: { version: string; status: string };
 }
 
@@ -105,7 +105,9 @@ export function parseNodeFacts(output: string): NodeFacts {
 function cloudInitFacts(values: ReadonlyMap<string, string>): Pick<NodeFacts, 'cloudInit'> {
   const version = values.get('cloud_init');
   const status = values.get('cloud_init_status') ?? '';
-  if (version === undefined || status === 'disabled') return {};
+  // "not run": installed but not started at this boot (a Bookworm card with the package, say), so
+  // not at the next one either. A card Imager customised through cloud-init says done or running.
+  if (version === undefined || status === 'disabled' || status === 'not run') return {};
   return { cloudInit: { version: version || 'unknown version', status: status || 'unknown' } };
 }
 

@@ -29,12 +29,13 @@ describe('node facts', () => {
     assert.equal(networkStackProblem(facts, 'eth0'), undefined);
   });
 
-  test('cloud-init that is disabled, or not installed, is not a fact', () => {
-    assert.equal(
-      parseNodeFacts(trixie.replace('cloud_init_status=done', 'cloud_init_status=disabled'))
-        .cloudInit,
-      undefined,
-    );
+  test('cloud-init that is disabled, did not run at this boot, or is not installed, is not a fact', () => {
+    for (const status of ['disabled', 'not run'])
+      assert.equal(
+        parseNodeFacts(trixie.replace('cloud_init_status=done', `cloud_init_status=${status}`))
+          .cloudInit,
+        undefined,
+      );
     assert.equal(parseNodeFacts(trixie.replace(/^cloud_init.*$/gm, '')).cloudInit, undefined);
   });
 

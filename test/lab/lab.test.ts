@@ -368,13 +368,13 @@ describe('cards', () => {
   });
 });
 
-test('sixteen nodes boot in seconds', async (t) => {
+test('sixteen nodes boot, each reachable', async (t) => {
   const started = Date.now();
   const lab = await startLab({ nodes: 16 });
   const seconds = (Date.now() - started) / 1000;
   try {
+    // How long it takes depends on the machine's load: measured, not asserted (see the README).
     t.diagnostic(`16 nodes up, sshd accepting on each, in ${seconds.toFixed(1)} s`);
-    assert.ok(seconds < 30, `16 nodes took ${seconds} s`);
     const last = lab.nodes[15]!;
     const login = await sshWithPassword(target(lab, last), 'hostname');
     assert.equal(login.code, 0, login.stderr);

@@ -322,8 +322,15 @@ class FakePi implements LabNode {
     return this.#boot?.initPid;
   }
 
-  /** Mounts and provisions the node's card (once per lab). */
-  async insertCard(): Promise<void> {
+  get cardDirectory(): string {
+    return this.#dir;
+  }
+
+  /**
+   * Mounts and provisions the node's card (once per lab); with a template (a provisioned card of
+   * the same lab), copies its layers and gives the card only its own identity.
+   */
+  async insertCard(template?: string): Promise<void> {
     mkdirSync(this.#dir, { recursive: true });
     const env = {
       PATH: rootPath,
@@ -335,6 +342,7 @@ class FakePi implements LabNode {
       LAB_SCRIPTS: scriptsDir,
       LAB_PACKAGES: this.#lab.packages,
       SHARED_IDENTITY: this.#lab.sharedIdentity ?? '',
+      TEMPLATE_CARD: template ?? '',
     };
     const disk = spawnWatched(
       'setpriv',
@@ -420,11 +428,7 @@ class FakePi implements LabNode {
       );
       onLines(spawned, (line) => {
         if (line === 'plug') {
-          try {
-            this.#plug(spawned, bootCount);
-          } catch (error) {
-            reject(error);
-          }
+          this.#plug(spawned, bootCount).catch(reject);
         } else if (line.startsWith('up ')) {
           resolve();
         } else if (line.startsWith('addresses')) {
@@ -452,15 +456,15 @@ class FakePi implements LabNode {
   }
 
   /** Plugs the boot's eth0 into the switch: a veth with the node's MAC, the other end on br0. */
-  #plug(spawned: Spawned, bootCount: number): void {
+  async #plug(spawned: Spawned, bootCount: number): Promise<void> {
     const initPid = spawned.child.pid === undefined ? undefined : childPidOf(spawned.child.pid);
     if (initPid === undefined) throw new Error(`node ${this.index}: no init process to plug`);
     if (this.#boot?.spawned === spawned) this.#boot.initPid = initPid;
     const port = `n${this.index}b${bootCount % 10000}`;
-    this.#lab.network.inSwitch(
-      `ip link add ${port} type veth peer name eth0 address ${this.mac} netns ${initPid} && ` +
-        `ip link set ${port} master br0 up`,
-    );
+    await this.#lab.network.inSwitch([
+      `link add ${port} type veth peer name eth0 address ${this.mac} netns ${initPid}`,
+      `link set ${port} master br0 up`,
+    ]);
   }
 
   #ended(spawned: Spawned, code: number | null): void {
@@ -712,13 +716,15 @@ class LabSwitch {
     }
   }
 
-  /** Runs a shell script in the switch's network namespace. */
-  inSwitch(script: string): void {
+  /** Runs `ip -batch` commands in the switch's network namespace. */
+  async inSwitch(commands: string[]): Promise<void> {
     if (this.#pid === undefined) throw new Error("fake Pi lab: the switch isn't running");
-    const result = spawnSync('nsenter', [`--net=/proc/${this.#pid}/ns/net`, 'bash', '-c', script], {
-      encoding: 'utf8',
-    });
-    if (result.status !== 0) throw new Error(`fake Pi lab: in the switch: ${result.stderr}`);
+    const result = await runProcess(
+      'nsenter',
+      [`--net=/proc/${this.#pid}/ns/net`, 'ip', '-batch', '-'],
+      { input: `${commands.join('\n')}\n` },
+    );
+    if (result.code !== 0) throw new Error(`fake Pi lab: in the switch: ${result.stderr}`);
   }
 
   /** Writes every node's lease again and restarts udhcpd with them. */
@@ -917,9 +923,11 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     await settings.network.start(packages, () =>
       lab.nodes.map((node) => ({ mac: node.mac, address: node.dhcpAddress })),
     );
-    await Promise.all(lab.nodes.map((node) => node.insertCard()));
+    const [first, ...others] = lab.nodes;
+    await first!.insertCard();
+    await Promise.all(others.map((node) => node.insertCard(first!.cardDirectory)));
     await Promise.all(lab.nodes.map((node) => node.boot()));
-    await Promise.all(lab.nodes.map((node) => node.waitUntilUp()));
+    await Promise.all(lab.nodes.map((node) => node.waitUntilUp({ timeoutMs: 60_000 })));
   } catch (error) {
     await lab.stop();
     throw error;

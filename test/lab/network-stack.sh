@@ -14,14 +14,18 @@ set -uo pipefail
 run=/run/pcw-lab
 clean_env=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8)
 
+# A sleep without a process (they are costly here): read with a timeout on a pipe nobody writes to.
+exec {never}<> <(:)
+nap() { read -r -t "$1" -u "$never" _ || true; }
+
 spawn() {
   local name=$1
   shift
   setsid -f "${clean_env[@]}" bash -c 'echo $$ >"$0"; exec "$@"' "$run/$name.pid" "$@" \
     </dev/null >>"$run/$name.log" 2>&1
-  for _ in $(seq 100); do
+  for _ in {1..200}; do
     [ -s "$run/$name.pid" ] && return 0
-    sleep 0.01
+    nap 0.01
   done
 }
 
@@ -36,9 +40,9 @@ stop_pid() {
   rm -f "$run/$1.pid"
   [ -n "$pid" ] || return 0
   kill "$pid" 2>/dev/null || return 0
-  for _ in $(seq 100); do
+  for _ in {1..100}; do
     [ -d "/proc/$pid" ] || return 0
-    sleep 0.05
+    nap 0.05
   done
   kill -KILL "$pid" 2>/dev/null
 }
@@ -48,14 +52,14 @@ stop_pid() {
 # policy in /usr/share/dbus-1/system.d).
 start_dbus() {
   alive dbus && return 0
-  install -d -m 0755 /run/dbus
+  mkdir -p /run/dbus
   sed -E -e '/<(user|fork|pidfile|syslog|standard_system_servicedirs|servicehelper)\b/d' \
     -e 's#<includedir>system\.d</includedir>#<includedir>/usr/share/dbus-1/system.d</includedir>#' \
     /usr/share/dbus-1/system.conf >"$run/dbus-system.conf"
   spawn dbus dbus-daemon --nofork --nopidfile --config-file="$run/dbus-system.conf"
-  for _ in $(seq 200); do
+  for _ in {1..500}; do
     [ -S /run/dbus/system_bus_socket ] && return 0
-    sleep 0.01
+    nap 0.01
   done
   echo "network-stack: the system bus did not start" >&2
   return 1
@@ -66,7 +70,7 @@ start_dbus() {
 start_networkmanager() {
   alive NetworkManager && return 0
   start_dbus || return 1
-  install -d -m 0755 /run/NetworkManager/conf.d
+  mkdir -p /run/NetworkManager/conf.d
   # lo is left alone: NetworkManager would give it 127.0.0.1/8 again, which takes in every lab
   # address (node-init.sh keeps 127.0.0.0/16 there). hostname-mode=none: without systemd-hostnamed
   # NetworkManager would apply every write to /etc/hostname at once; on a Pi it takes a reboot.
@@ -168,24 +172,25 @@ stop_unit() {
 
 case ${1:-} in
 boot)
-  # systemd starts the stack only while it is enabled.
+  # systemd starts a network service only while it is enabled.
   case ${2:-} in
   dhcpcd) unit=dhcpcd ;;
   ifupdown) unit=networking ;;
   *) unit=NetworkManager ;;
   esac
-  [ -L "/etc/systemd/system/multi-user.target.wants/$unit.service" ] || exit 0
+  enabled=0
+  [ -L "/etc/systemd/system/multi-user.target.wants/$unit.service" ] && enabled=1
   case ${2:-} in
-  dhcpcd) start_dhcpcd ;;
-  networkmanager) start_networkmanager ;;
-  ifupdown) start_networking ;;
+  dhcpcd | networkmanager | ifupdown)
+    [ "$enabled" = 0 ] || start_unit "$unit"
+    ;;
   trixie)
     # The netplan systemd generator (early boot), cloud-init's local stage, NetworkManager, then
     # cloud-init's network stage.
     "${clean_env[@]}" netplan generate >>"$run/netplan.log" 2>&1 ||
       echo "network-stack: netplan generate failed (see $run/netplan.log)" >&2
     cloud_init init --local || echo "network-stack: cloud-init init --local failed" >&2
-    start_networkmanager
+    [ "$enabled" = 0 ] || start_networkmanager
     cloud_init init || echo "network-stack: cloud-init init failed" >&2
     ;;
   *)

@@ -1,34 +1,50 @@
 #!/usr/bin/env bash
 # A fake Pi's SD card. Runs for the life of the lab in the node's own mount namespace, where it
-# mounts copy-on-write overlays over the host's /etc, /home, /root, /opt, /srv, /usr/bin, /usr/sbin,
-# /usr/lib, /usr/libexec, /usr/share, /usr/local and /var/{cache,lib,log,mail,spool} (upper layers in
-# the node's directory of the lab; between them and the host's files, the Debian packages of the
-# network stacks unpacked by fetch-packages.sh), provisions them once like a freshly flashed
-# Raspberry Pi OS card, prints "ready <pid>" and sleeps. Each boot of the node starts from a copy of this mount namespace (node-init.sh), so files
-# survive reboots as on a card.
+# mounts copy-on-write overlays over the host's /etc, /home, /root, /opt, /srv, /usr and
+# /var/{cache,lib,log,mail,spool} (upper layers in the node's directory of the lab; between them and
+# the host's files, the Debian packages of the network stacks unpacked by fetch-packages.sh),
+# provisions them once like a freshly flashed Raspberry Pi OS card, prints "ready <pid>" and sleeps.
+# Each boot of the node starts from a copy of this mount namespace (node-init.sh), so files survive
+# reboots as on a card.
 #
 # Environment: NODE_DIR, PROFILE (dhcpcd|networkmanager|ifupdown|trixie), PI_PASSWORD, SUDO_MODE
 # (password|nopasswd), LAB_SCRIPTS (this directory), LAB_PACKAGES (the unpacked packages),
 # SHARED_IDENTITY (a directory holding the host keys and machine-id every cloned card shares; empty
-# for cards of their own).
+# for cards of their own), TEMPLATE_CARD (optional: the directory of a card of the same lab that is
+# provisioned already: its layers are copied, and only what makes a card unique is done again, as
+# a card flashed from the same image; processes are costly here, this saves most of them).
 set -euo pipefail
 
 : "${NODE_DIR:?}" "${PROFILE:?}" "${PI_PASSWORD:?}" "${SUDO_MODE:?}" "${LAB_SCRIPTS:?}" "${LAB_PACKAGES:?}"
 shared_identity=${SHARED_IDENTITY:-}
+template=${TEMPLATE_CARD:-}
 
-for dir in /etc /home /root /opt /srv /usr/bin /usr/sbin /usr/lib /usr/libexec /usr/share /usr/local \
-  /var/cache /var/lib /var/log /var/mail /var/spool; do
+overlays=(/etc /home /root /opt /srv /usr /var/cache /var/lib /var/log /var/mail /var/spool)
+fresh=0
+[ -e "$NODE_DIR/provisioned" ] || fresh=1
+if [ "$fresh" = 1 ] && [ -n "$template" ]; then
+  cp -a "$template/upper" "$NODE_DIR/upper"
+fi
+layers=()
+for dir in "${overlays[@]}"; do
+  layers+=("$NODE_DIR/upper/${dir//\//_}" "$NODE_DIR/work/${dir//\//_}")
+done
+mkdir -p "${layers[@]}"
+for dir in "${overlays[@]}"; do
   [ -d "$dir" ] || continue
   layer=${dir//\//_}
   lower=$dir
   [ -d "$LAB_PACKAGES$dir" ] && lower=$LAB_PACKAGES$dir:$dir
-  mkdir -p "$NODE_DIR/upper/$layer" "$NODE_DIR/work/$layer"
   mount -t overlay "pcw-lab$layer" \
     -o "lowerdir=$lower,upperdir=$NODE_DIR/upper/$layer,workdir=$NODE_DIR/work/$layer" "$dir"
 done
 
 provision() {
   local stock=$LAB_SCRIPTS/stock
+
+  # The unpacked packages' libraries in the card's loader cache: netplan's Python looks
+  # libnetplan up there (the dynamic loader finds the others in its default directories).
+  if [ "$PROFILE" = trixie ]; then ldconfig; fi
 
   install -m 0644 /dev/null /etc/hostname
   echo raspberrypi >/etc/hostname
@@ -51,12 +67,8 @@ provision() {
     install -d -m 0755 /etc/network/interfaces.d
     install -m 0644 "$stock/interfaces" /etc/network/interfaces
     ;;
-  networkmanager)
-    sed "s/^uuid=UUID\$/uuid=$(cat /proc/sys/kernel/random/uuid)/" \
-      "$stock/Wired connection 1.nmconnection" \
-      >"/etc/NetworkManager/system-connections/Wired connection 1.nmconnection"
-    chmod 0600 /etc/NetworkManager/system-connections/*.nmconnection
-    ;;
+  networkmanager) ;; # "Wired connection 1": see identity
+
   trixie)
     # What Raspberry Pi Imager 2.x leaves: eth0 in netplan (rendered for NetworkManager at each
     # boot) and a NoCloud seed; cloud-init itself limited to the lab's cloud.cfg (see there).
@@ -70,19 +82,6 @@ provision() {
     exit 1
     ;;
   esac
-
-  # A card of its own gets fresh host keys; cloned cards share one set (as after dd).
-  # ed25519 and ecdsa only: RSA generation takes seconds per node.
-  rm -f /etc/ssh/ssh_host_*
-  if [ -n "$shared_identity" ]; then
-    cp -p "$shared_identity"/ssh_host_* /etc/ssh/
-    install -m 0444 "$shared_identity/machine-id" /etc/machine-id
-  else
-    ssh-keygen -q -N '' -C root@raspberrypi -t ed25519 -f /etc/ssh/ssh_host_ed25519_key
-    ssh-keygen -q -N '' -C root@raspberrypi -t ecdsa -f /etc/ssh/ssh_host_ecdsa_key
-    tr -d '-' </proc/sys/kernel/random/uuid >/etc/machine-id
-    chmod 0444 /etc/machine-id
-  fi
 
   # The login user, created in this card's /etc only, in the groups Raspberry Pi OS gives it.
   local groups=() group
@@ -143,8 +142,34 @@ provision() {
   echo "$PROFILE" >/usr/local/lib/pcw-lab/profile
 }
 
-if [ ! -e "$NODE_DIR/provisioned" ]; then
-  provision
+# What makes each card unique, even among cards flashed from one image.
+identity() {
+  # A card of its own gets fresh host keys; cloned cards share one set (as after dd).
+  # ed25519 and ecdsa only: RSA generation takes seconds per node.
+  rm -f /etc/ssh/ssh_host_*
+  if [ -n "$shared_identity" ]; then
+    cp -p "$shared_identity"/ssh_host_* /etc/ssh/
+    install -m 0444 "$shared_identity/machine-id" /etc/machine-id
+  else
+    ssh-keygen -q -N '' -C root@raspberrypi -t ed25519 -f /etc/ssh/ssh_host_ed25519_key
+    ssh-keygen -q -N '' -C root@raspberrypi -t ecdsa -f /etc/ssh/ssh_host_ecdsa_key
+    local id
+    read -r id </proc/sys/kernel/random/uuid
+    echo "${id//-/}" >/etc/machine-id
+    chmod 0444 /etc/machine-id
+  fi
+  if [ "$PROFILE" = networkmanager ]; then
+    local uuid
+    read -r uuid </proc/sys/kernel/random/uuid
+    local profile="/etc/NetworkManager/system-connections/Wired connection 1.nmconnection"
+    sed "s/^uuid=UUID\$/uuid=$uuid/" "$LAB_SCRIPTS/stock/Wired connection 1.nmconnection" >"$profile"
+    chmod 0600 "$profile"
+  fi
+}
+
+if [ "$fresh" = 1 ]; then
+  [ -n "$template" ] || provision
+  identity
   touch "$NODE_DIR/provisioned"
 fi
 

@@ -15,8 +15,10 @@
 # boot's network namespace (with eth0) goes with it.
 set -euo pipefail
 
+# Processes are costly on the machines running the tests: builtins where they do, one process for
+# many files where one can.
 mount -t tmpfs -o mode=0755,nosuid,nodev pcw-lab-run /run
-install -d -m 0755 /run/pcw-lab /run/sshd /run/lock
+mkdir -p /run/pcw-lab/dev /run/sshd /run/lock
 # The checkout under test stays visible when it lives under /tmp or /var/tmp (a CI clone often
 # does): held in the new /run while the fresh /tmp and /var/tmp go on, then moved back in place.
 project=${PCW_LAB_PROJECT:-}
@@ -31,19 +33,13 @@ if [ -n "$project" ]; then
 fi
 
 # A /dev without the host's disks: the character devices programs need and a pty instance of its own.
-mount -t tmpfs -o mode=0755,nosuid,noexec pcw-lab-dev /dev
-for device in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0; do
-  IFS=: read -r name major minor <<<"$device"
-  mknod -m 0666 "/dev/$name" c "$major" "$minor"
-done
-install -d -m 0755 /dev/pts
-install -d -m 1777 /dev/shm
-mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 pcw-lab-pts /dev/pts
-ln -s pts/ptmx /dev/ptmx
-ln -s /proc/self/fd /dev/fd
-ln -s /proc/self/fd/0 /dev/stdin
-ln -s /proc/self/fd/1 /dev/stdout
-ln -s /proc/self/fd/2 /dev/stderr
+mount -t tmpfs -o mode=0755,nosuid,noexec pcw-lab-dev /run/pcw-lab/dev
+cp -a /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/fd /dev/stdin \
+  /dev/stdout /dev/stderr /dev/shm /run/pcw-lab/dev/
+mkdir /run/pcw-lab/dev/pts
+mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 pcw-lab-pts /run/pcw-lab/dev/pts
+ln -s pts/ptmx /run/pcw-lab/dev/ptmx
+mount --move /run/pcw-lab/dev /dev
 
 # sysfs of this boot's network namespace (/sys/class/net lists eth0), read-only as in a container:
 # NetworkManager then does not wait for udev, which no node runs.
@@ -53,41 +49,46 @@ mount -t sysfs -o ro,nosuid,nodev,noexec pcw-lab-sys /sys
 # /sys/class/net stays sysfs itself (an overlay would not show eth0 appearing later).
 led=${NODE_LED:-ACT}
 if [ "$led" != none ]; then
-  install -d /run/pcw-lab/sys-class/upper /run/pcw-lab/sys-class/work /run/pcw-lab/sys-class-net
+  mkdir -p /run/pcw-lab/sys-class/upper /run/pcw-lab/sys-class/work /run/pcw-lab/sys-class-net
   mount --bind /sys/class/net /run/pcw-lab/sys-class-net
   mount -t overlay pcw-lab-sys-class \
     -o lowerdir=/sys/class,upperdir=/run/pcw-lab/sys-class/upper,workdir=/run/pcw-lab/sys-class/work \
     /sys/class
   mount --move /run/pcw-lab/sys-class-net /sys/class/net
-  install -d /sys/class/leds
+  mkdir /sys/class/leds
   mount -t tmpfs -o mode=0755,nosuid,nodev,noexec pcw-lab-leds /sys/class/leds
-  install -d "/sys/class/leds/$led"
+  mkdir "/sys/class/leds/$led"
   echo 'none rc-feedback kbd-scrolllock kbd-numlock timer oneshot heartbeat backlight gpio cpu default-on input panic actpwr [mmc0]' \
     >"/sys/class/leds/$led/trigger"
   echo 0 >"/sys/class/leds/$led/brightness"
   echo 1 >"/sys/class/leds/$led/max_brightness"
 fi
 
-cat /proc/sys/kernel/random/uuid >/run/pcw-lab/boot_id
+read -r boot_id </proc/sys/kernel/random/uuid
+echo "$boot_id" >/run/pcw-lab/boot_id
 mount --bind /run/pcw-lab/boot_id /proc/sys/kernel/random/boot_id
 
-hostname=$(grep -m1 -v '^[[:space:]]*$' /etc/hostname || true)
-hostname "${hostname:-localhost}"
+hostname=
+while read -r line; do
+  [ -n "$line" ] && hostname=$line && break
+done </etc/hostname || true
+echo "${hostname:-localhost}" >/proc/sys/kernel/hostname
 
 # The kernel's part of the network. Linux treats 127/8 as martian on any link but lo unless
 # route_localnet is on; lo keeps only 127.0.0.0/16 (127.0.0.1, and 127.0.1.1 of /etc/hosts), so
 # that the lab's addresses elsewhere in 127/8 go out through eth0. No IPv6: only 127/8 is used.
 sysctl -q -w net.ipv4.conf.all.route_localnet=1 net.ipv4.conf.default.route_localnet=1 \
   net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-ip link set lo up
-ip addr del 127.0.0.1/8 dev lo 2>/dev/null || true
-ip addr add 127.0.0.1/16 dev lo
+printf '%s\n' 'link set lo up' 'addr del 127.0.0.1/8 dev lo' 'addr add 127.0.0.1/16 dev lo' |
+  ip -force -batch - 2>/dev/null || true
 echo plug
-for _ in $(seq 200); do
-  ip link show eth0 >/dev/null 2>&1 && break
-  sleep 0.05
+# A sleep without a process: read with a timeout on a pipe nothing writes to.
+exec {never}<> <(:)
+for _ in {1..400}; do
+  [ -e /sys/class/net/eth0 ] && break
+  read -r -t 0.05 -u "$never" _ || true
 done
-if ! ip link show eth0 >/dev/null 2>&1; then
+if [ ! -e /sys/class/net/eth0 ]; then
   echo "node-init: the lab never plugged eth0 in" >&2
   exit 1
 fi
@@ -97,13 +98,13 @@ trap 'exit 10' USR1
 trap 'exit 11' USR2 TERM INT
 
 # What systemd would start, in its order: the network stack, then sshd.
-profile=$(cat /usr/local/lib/pcw-lab/profile)
+read -r profile </usr/local/lib/pcw-lab/profile
 /usr/local/lib/pcw-lab/network-stack boot "$profile" || echo "node-init: $profile did not start" >&2
 if [ -e /etc/systemd/system/multi-user.target.wants/ssh.service ]; then
   systemctl start ssh || echo "node-init: sshd did not start" >&2
 fi
 
-echo "up $(cat /run/pcw-lab/boot_id)"
+echo "up $boot_id"
 
 # eth0's IPv4 addresses as they change, for the lab (lab.ts) to know where the node answers.
 report_addresses() {

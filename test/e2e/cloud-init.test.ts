@@ -80,7 +80,12 @@ describe('Raspberry Pi OS Trixie as Imager 2.x writes it (cloud-init, netplan, p
       ),
       `preflight shows cloud-init:\n${first.stdout}`,
     );
-    await master.waitUntilUp({ afterBoot: bootsBefore, timeoutMs: 60_000 });
+    assert.match(
+      first.stdout,
+      /The master reboots now/,
+      `the first run ends at the master's reboot:\n${first.stdout}`,
+    );
+    await master.waitUntilUp({ afterBoot: bootsBefore, timeoutMs: 180_000 });
     const second = await drive(lab, ['all', '--yes']);
     assert.equal(second.code, 0, second.stdout + second.stderr);
     assert.match(

@@ -2,10 +2,12 @@
 // parallel, a failed node skipped for the rest of the run while the others go on. Emits events for
 // whichever view is watching (Ink screens or plain lines) and never imports either.
 import type { ClusterSettings, NodeRow } from '../plan/plan-cluster.js';
+import { checkAfterReboot } from '../steps/after-reboot.js';
 import { type NodeStepId, stepsById } from '../steps/all-steps.js';
 import { parsePublicKey } from '../steps/authorized-keys.js';
 import { findClonedCards } from '../steps/node-facts.js';
 import { preflightStep, regenerateIdentityStep } from '../steps/preflight.js';
+import { checkStackAcceptsConfiguration } from '../steps/stack-accepts.js';
 import {
   type ClusterContext,
   type NodeStep,
@@ -39,6 +41,11 @@ export interface SetupMemory {
   rebootPending: string[];
   /** The master's boot id just before the wizard rebooted it; a different one on resume proves it. */
   masterBootIdBeforeReboot: string | null;
+  /**
+   * Nodes whose setup did not hold through the reboot the wizard made, with the boot that showed it
+   * and why: the wizard does not reboot them again until someone else has (the boot id changed).
+   */
+  undoneAtBoot?: Record<string, { bootId: string; reason: string }>;
 }
 
 export type SetupEvent =
@@ -116,6 +123,9 @@ const rebootUnderway: ReadonlySet<TransportErrorKind> = new Set<TransportErrorKi
 /** Steps whose data later steps read: run in check mode when they are not chosen. */
 const provesLogins = new Set<StepId>(['verify', 'harden']);
 
+/** What a reboot makes take effect, and what is checked again after it. */
+const networkStepIds = ['static-ip', 'hostname', 'hosts', 'ssh'] as const satisfies NodeStepId[];
+
 const needs: Partial<Record<StepId, NodeStepId[]>> = {
   'fan-in': ['keys'],
   'fan-out': ['keys', 'fan-in'],
@@ -134,6 +144,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
   const memory: SetupMemory = {
     ...options.memory,
     rebootPending: [...options.memory.rebootPending],
+    ...(options.memory.undoneAtBoot ? { undoneAtBoot: { ...options.memory.undoneAtBoot } } : {}),
   };
   const cluster: ClusterContext = {
     settings: options.settings,
@@ -156,6 +167,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
   let stopped = false;
   const connections = new Map<string, NodeConnection>();
   const master = rows[0]!;
+  let masterRebooted = false;
 
   const connect = async (row: NodeRow, fresh: boolean): Promise<NodeConnection> => {
     const open = connections.get(row.hostname);
@@ -323,6 +335,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
       if (bootId !== memory.masterBootIdBeforeReboot) {
         cluster.rebootPending.delete(master.hostname);
         memory.masterBootIdBeforeReboot = null;
+        masterRebooted = true;
         if (master.reachAt !== master.address) {
           master.reachAt = master.address;
           emit({ type: 'reach-changed', node: master.hostname, address: master.address });
@@ -338,6 +351,25 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     await runStep(preflightStep, rows, true, !preflightChosen);
     if (preflightChosen) await handleClonedCards();
     if (preflightChosen) emit({ type: 'step-finished', step: 'preflight' });
+    // Before anything is applied again: what the master had before its reboot must have held.
+    if (masterRebooted && !failedNodes.has(master.hostname)) {
+      emit({ type: 'step-started', step: 'reboot', nodes: [master.hostname] });
+      const held = await checkedAfterReboot(await connect(master, false), master).catch(
+        (error: unknown) => ({
+          status: 'failed' as const,
+          summary: describeFailure('reboot', error, options.commandLog),
+        }),
+      );
+      report(
+        'reboot',
+        master.hostname,
+        held.status === 'failed' ? 'failed' : 'ok',
+        held.status === 'failed'
+          ? held.summary
+          : `${master.hostname}: rebooted and answering at ${master.address}, its setup held`,
+      );
+      emit({ type: 'step-finished', step: 'reboot' });
+    }
 
     for (const id of plan.steps) {
       if (id === 'preflight') continue;
@@ -437,6 +469,58 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     );
   }
 
+  /** The node's own network stack must accept what the wizard wrote before it reboots into it. */
+  async function acceptedByStack(connection: NodeConnection, row: NodeRow) {
+    const step: NodeStep = {
+      id: 'reboot',
+      title: 'Ask the network stack before rebooting',
+      section: 'Network',
+      run: async (work) => work.note(await checkStackAcceptsConfiguration(work)),
+    };
+    return runNodeStep(step, new StepWork(connection, row, cluster, false));
+  }
+
+  /** The network steps this run made are checked again on the rebooted node (all when it made none). */
+  async function checkedAfterReboot(connection: NodeConnection, row: NodeRow) {
+    const made = networkStepIds.filter((id) => plan.steps.includes(id));
+    const checked = (made.length > 0 ? made : networkStepIds).map((id) => stepsById[id]);
+    const step: NodeStep = {
+      id: 'reboot',
+      title: 'Check the setup held through the reboot',
+      section: 'Network',
+      run: (work) => checkAfterReboot(work, checked),
+    };
+    const held = await runNodeStep(step, new StepWork(connection, row, cluster, false));
+    const undone = { ...memory.undoneAtBoot };
+    if (held.status === 'failed')
+      undone[row.hostname] = {
+        bootId: await readBootId(connection),
+        reason: held.summary.split('. Next: ')[0] ?? held.summary,
+      };
+    else delete undone[row.hostname];
+    memory.undoneAtBoot = undone;
+    saveMemory();
+    return held;
+  }
+
+  /**
+   * A node whose setup did not survive the wizard's last reboot of it is not rebooted again for
+   * the same change: it would only come back undone (or loop, for the master). Once it has booted
+   * since (the person rebooted it after fixing the cause), the wizard may reboot it again.
+   */
+  async function undoneAtLastBoot(
+    connection: NodeConnection,
+    row: NodeRow,
+  ): Promise<{ status: 'failed'; summary: string } | undefined> {
+    const last = memory.undoneAtBoot?.[row.hostname];
+    if (!last) return undefined;
+    if ((await readBootId(connection)) !== last.bootId) return undefined;
+    return {
+      status: 'failed',
+      summary: `${row.hostname}: not rebooted again: what the wizard set did not survive its last reboot (${withoutNode(row.hostname, last.reason)}). Fix that first, then reboot it yourself (sudo reboot) and run again`,
+    };
+  }
+
   async function rebootStep(): Promise<boolean> {
     const needsReboot = (row: NodeRow) =>
       row.reachAt !== row.address || cluster.rebootPending.has(row.hostname);
@@ -482,6 +566,10 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
           const connection = await connect(row, false);
           if (!(connection instanceof SshNodeConnection))
             throw new Error('only workers reboot here');
+          const undone = await undoneAtLastBoot(connection, row);
+          if (undone) return { held: undone, accepted: undone.summary };
+          const accepted = await acceptedByStack(connection, row);
+          if (accepted.status === 'failed') return { held: accepted, accepted: accepted.summary };
           const fresh = await rebootAndReconnect(connection, {
             expectedAddress: row.address,
             ...(options.rebootTimeoutMs === undefined
@@ -494,6 +582,8 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
           cluster.rebootPending.delete(row.hostname);
           emit({ type: 'reach-changed', node: row.hostname, address: row.address });
           saveMemory();
+          const held = await checkedAfterReboot(fresh, row);
+          return { held, accepted: accepted.summary };
         },
         {
           retry: { maxAttempts: 1, initialDelayMs: 0, factor: 1, maxDelayMs: 0 },
@@ -508,8 +598,10 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
           report(
             'reboot',
             outcome.node,
-            'changed',
-            `${outcome.node}: rebooted and answering at ${row.address}`,
+            outcome.value.held.status === 'failed' ? 'failed' : 'changed',
+            outcome.value.held.status === 'failed'
+              ? outcome.value.held.summary
+              : `${outcome.node}: rebooted and answering at ${row.address}, its setup held (before: ${withoutNode(outcome.node, outcome.value.accepted)})`,
           );
         else
           report(
@@ -552,6 +644,17 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
       return false;
     }
     const connection = await connect(master, false);
+    const accepted = await (async () =>
+      (await undoneAtLastBoot(connection, master)) ?? acceptedByStack(connection, master))().catch(
+      (error: unknown) => ({
+        status: 'failed' as const,
+        summary: describeFailure('reboot', error, options.commandLog),
+      }),
+    );
+    if (accepted.status === 'failed') {
+      report('reboot', master.hostname, 'failed', accepted.summary);
+      return false;
+    }
     memory.masterBootIdBeforeReboot = await readBootId(connection);
     saveMemory();
     emit({ type: 'master-rebooting', address: master.address, hostname: master.hostname });
@@ -617,6 +720,11 @@ export async function runNodeStep(
 
 export function describeChange(change: PlannedChange): string {
   return change.kind === 'file' ? `wrote ${change.change.path}` : change.description;
+}
+
+/** A node's summary without its leading "node: ", to quote inside another line about it. */
+function withoutNode(node: string, summary: string): string {
+  return summary.startsWith(`${node}: `) ? summary.slice(node.length + 2) : summary;
 }
 
 function describeFailure(step: StepId, error: unknown, log: CommandLog | undefined): string {

@@ -125,12 +125,21 @@ function readRunState(value: unknown): RunState | undefined | string {
   if (!isObject(value) || !isObject(value.memory) || !isObject(value.results)) {
     return 'its run state is not readable';
   }
-  const { rebootPending, masterBootIdBeforeReboot } = value.memory;
+  const { rebootPending, masterBootIdBeforeReboot, undoneAtBoot } = value.memory;
   if (!Array.isArray(rebootPending) || !rebootPending.every((item) => typeof item === 'string')) {
     return 'run.memory.rebootPending is not a list of hostnames';
   }
   if (masterBootIdBeforeReboot !== null && typeof masterBootIdBeforeReboot !== 'string') {
     return 'run.memory.masterBootIdBeforeReboot is not a boot id';
+  }
+  const undone: NonNullable<RunState['memory']['undoneAtBoot']> = {};
+  if (undoneAtBoot !== undefined) {
+    if (!isObject(undoneAtBoot)) return 'run.memory.undoneAtBoot is not a table';
+    for (const [node, each] of Object.entries(undoneAtBoot)) {
+      if (!isObject(each) || typeof each.bootId !== 'string' || typeof each.reason !== 'string')
+        return `run.memory.undoneAtBoot.${node} is not a boot id and a reason`;
+      undone[node] = { bootId: each.bootId, reason: each.reason };
+    }
   }
   const results: RunState['results'] = {};
   for (const [step, byNode] of Object.entries(value.results)) {
@@ -142,7 +151,11 @@ function readRunState(value: unknown): RunState | undefined | string {
     }
   }
   return {
-    memory: { rebootPending: [...(rebootPending as string[])], masterBootIdBeforeReboot },
+    memory: {
+      rebootPending: [...(rebootPending as string[])],
+      masterBootIdBeforeReboot,
+      ...(undoneAtBoot === undefined ? {} : { undoneAtBoot: undone }),
+    },
     results,
   };
 }

@@ -1,6 +1,11 @@
 // The guide's network section on one node: a static address, the hostname, the cluster's block in
 // /etc/hosts and SSH enabled. Configuration only: the reboot step makes it take effect.
 import { applyManagedBlock, managedBlockMarkers } from '../transport/managed-block.js';
+import {
+  keepHostnameThroughCloudInit,
+  keepHostsBlockThroughCloudInit,
+  verifyCloudInitKeepsHostname,
+} from './cloud-init.js';
 import { clusterHostsBlock, hostnameFile, setLoopbackHostname } from './hosts-file.js';
 import {
   dhcpcdBlock,
@@ -11,6 +16,7 @@ import {
   networkManagerProfilePath,
   staticAddressFor,
 } from './network-config.js';
+import { networkStackProblem } from './node-facts.js';
 import { type NodeStep, StepFailure, type StepWork } from './step.js';
 
 const rootFile = (mode: number) => ({ mode, owner: 'root', group: 'root', asRoot: true });
@@ -23,6 +29,13 @@ export const staticIpStep: NodeStep = {
     const target = staticAddressFor(work.cluster.settings, work.row);
     const stack = work.facts.networkStack;
     const before = work.changes.length;
+    const problem = networkStackProblem(work.facts, target.interfaceName);
+    if (problem && stack !== 'unknown') {
+      throw new StepFailure(
+        `${work.row.hostname}: ${problem}`,
+        `then run: pi-cluster-wizard run static-ip --node ${work.row.hostname}`,
+      );
+    }
     if (stack === 'dhcpcd') {
       const path = '/etc/dhcpcd.conf';
       const current = (await work.connection.readFile(path, { asRoot: true })) ?? '';
@@ -85,6 +98,7 @@ export const hostnameStep: NodeStep = {
     const hosts = (await work.connection.readFile('/etc/hosts')) ?? '';
     await work.file('/etc/hosts', setLoopbackHostname(hosts, name), rootFile(0o644));
     const fileChange = await work.file('/etc/hostname', hostnameFile(name), rootFile(0o644));
+    if (work.facts.cloudInit) await keepHostnameThroughCloudInit(work);
     const running = (
       await work.read(['hostname'], { label: 'read running hostname' })
     ).stdout.trim();
@@ -114,6 +128,7 @@ export const hostnameStep: NodeStep = {
         'check the 127.0.1.1 line in /etc/hosts names the new hostname',
       );
     }
+    if (work.facts.cloudInit) await verifyCloudInitKeepsHostname(work);
   },
 };
 
@@ -122,12 +137,10 @@ export const hostsStep: NodeStep = {
   title: 'Map every hostname in /etc/hosts',
   section: 'Network',
   async run(work) {
-    await work.block(
-      '/etc/hosts',
-      'pi-cluster-network',
-      clusterHostsBlock(work.cluster.rows),
-      rootFile(0o644),
-    );
+    const block = clusterHostsBlock(work.cluster.rows);
+    await work.block('/etc/hosts', 'pi-cluster-network', block, rootFile(0o644));
+    if (work.facts.cloudInit)
+      await keepHostsBlockThroughCloudInit(work, 'pi-cluster-network', block);
   },
 };
 

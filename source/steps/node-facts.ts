@@ -18,6 +18,10 @@ export interface NodeFacts {
   hostKeys: string[];
   hostKeyFingerprints: string[];
   bootId: string;
+  /** NetworkManager's devices and their states (`eth0` → `connected`), when it answers. */
+  networkManagerDevices: Map<string, string>;
+  /** Set when cloud-init ran at this boot (so it runs at the next): not disabled, not "not run". */
+  cloudInit?: { version: string; status: string };
 }
 
 // A fixed script: nothing from the plan or the person goes into it.
@@ -31,10 +35,17 @@ printf 'hostname=%s\\n' "$(hostname)"
 for unit in NetworkManager dhcpcd networking; do
   printf 'active_%s=%s\\n' "$unit" "$(systemctl is-active "$unit" 2>/dev/null)"
 done
+if command -v nmcli >/dev/null 2>&1; then
+  nmcli -t -f DEVICE,STATE device 2>/dev/null | sed 's/^/nm_device=/'
+fi
 if ls /etc/netplan/*.yaml >/dev/null 2>&1; then echo netplan=yes; fi
 printf 'machine_id=%s\\n' "$(cat /etc/machine-id 2>/dev/null)"
 printf 'boot_id=%s\\n' "$(cat /proc/sys/kernel/random/boot_id)"
 if sudo -n true 2>/dev/null; then echo sudo=nopasswd; else echo sudo=password; fi
+if command -v cloud-init >/dev/null 2>&1; then
+  printf 'cloud_init=%s\\n' "$(cloud-init --version 2>&1 | sed -n '1s/.* //p')"
+  printf 'cloud_init_status=%s\\n' "$(cloud-init status 2>/dev/null | sed -n 's/^status: //p')"
+fi
 for key in /etc/ssh/ssh_host_*_key.pub; do [ -r "$key" ] && printf 'hostkey=%s\\n' "$(cat "$key")"; done
 `;
 
@@ -49,6 +60,7 @@ export async function gatherNodeFacts(connection: NodeConnection): Promise<NodeF
 export function parseNodeFacts(output: string): NodeFacts {
   const values = new Map<string, string>();
   const hostKeys: string[] = [];
+  const networkManagerDevices = new Map<string, string>();
   for (const line of output.split('\n')) {
     const equals = line.indexOf('=');
     if (equals === -1) continue;
@@ -57,6 +69,9 @@ export function parseNodeFacts(output: string): NodeFacts {
     if (key === 'hostkey') {
       const parsed = parsePublicKey(value);
       if (parsed) hostKeys.push(`${parsed.type} ${parsed.blob}`);
+    } else if (key === 'nm_device') {
+      const [device, state] = value.split(':');
+      if (device && state) networkManagerDevices.set(device, state);
     } else values.set(key, value);
   }
   const active = (unit: string) => values.get(`active_${unit}`) === 'active';
@@ -82,7 +97,33 @@ export function parseNodeFacts(output: string): NodeFacts {
       sshFingerprint(Buffer.from(line.split(' ')[1] ?? '', 'base64')),
     ),
     bootId: values.get('boot_id') ?? '',
+    networkManagerDevices,
+    ...cloudInitFacts(values),
   };
+}
+
+function cloudInitFacts(values: ReadonlyMap<string, string>): Pick<NodeFacts, 'cloudInit'> {
+  const version = values.get('cloud_init');
+  const status = values.get('cloud_init_status') ?? '';
+  // "not run": installed but not started at this boot (a Bookworm card with the package, say), so
+  // not at the next one either. A card Imager customised through cloud-init says done or running.
+  if (version === undefined || status === 'disabled' || status === 'not run') return {};
+  return { cloudInit: { version: version || 'unknown version', status: status || 'unknown' } };
+}
+
+/**
+ * Why the static address could not take effect on this node, in words, or undefined: no stack the
+ * wizard knows runs, or NetworkManager runs but leaves the interface alone (an ifupdown stanza for
+ * it with Debian's stock `[ifupdown] managed=false`).
+ */
+export function networkStackProblem(facts: NodeFacts, interfaceName: string): string | undefined {
+  if (facts.networkStack === 'unknown')
+    return 'no network stack the wizard knows runs (NetworkManager, dhcpcd and networking are all inactive)';
+  if (facts.networkStack !== 'networkmanager' && facts.networkStack !== 'netplan') return undefined;
+  const state = facts.networkManagerDevices.get(interfaceName);
+  if (state?.startsWith('unmanaged'))
+    return `NetworkManager leaves ${interfaceName} unmanaged: ifupdown configures it too (a stanza for ${interfaceName} in /etc/network/interfaces or interfaces.d); remove that stanza and reboot`;
+  return undefined;
 }
 
 /** Groups of nodes that share a host key or a machine-id: cards copied with dd. */

@@ -6,7 +6,7 @@ import {
   hostFieldMatches,
   parseKnownHosts,
 } from '../transport/known-hosts.js';
-import { findClonedCards, gatherNodeFacts } from './node-facts.js';
+import { findClonedCards, gatherNodeFacts, networkStackProblem } from './node-facts.js';
 import { type NodeStep, StepFailure } from './step.js';
 
 export const preflightStep: NodeStep = {
@@ -22,7 +22,10 @@ export const preflightStep: NodeStep = {
         'use the same login user on every Pi, or change the user on the cluster form',
       );
     }
-    work.note(`${facts.osRelease}, ${facts.networkStack}, sudo ${facts.sudo}`);
+    const cloudInit = facts.cloudInit ? `, cloud-init ${facts.cloudInit.version}` : '';
+    work.note(`${facts.osRelease}, ${facts.networkStack}${cloudInit}, sudo ${facts.sudo}`);
+    const stackProblem = networkStackProblem(facts, work.row.interfaceName);
+    if (stackProblem) work.note(`${stackProblem}: the static-ip step will stop here`);
   },
 };
 

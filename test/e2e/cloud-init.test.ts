@@ -1,0 +1,117 @@
+// End to end on cards like Raspberry Pi Imager 2.x writes them (the lab's `trixie` profile: netplan
+// renders eth0 for NetworkManager, cloud-init runs set_hostname, update_hostname and
+// update_etc_hosts at every boot, sudo asks the password): the whole setup holds through the
+// wizard's reboots and through every node rebooting again at once, and a third run changes nothing.
+// The refusals are in reboot-refusals.test.ts.
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { cloudInitDropIn, cloudInitHostsTemplate } from '../../source/steps/cloud-init.js';
+import { networkManagerProfilePath } from '../../source/steps/network-config.js';
+import { type Lab, startLab } from '../lab/lab.js';
+import { drive, labPlan } from './drive.js';
+
+const profile = networkManagerProfilePath('eth0');
+const template = cloudInitHostsTemplate;
+const dropIn = cloudInitDropIn;
+
+/** Every file the setup writes on every node, as the node sees it, with modes and owners. */
+async function snapshot(lab: Lab): Promise<string> {
+  const files = [
+    '/etc/hosts',
+    '/etc/hostname',
+    profile,
+    template,
+    dropIn,
+    '/home/pi/.ssh/authorized_keys',
+    '/home/pi/.ssh/known_hosts',
+  ];
+  const parts: string[] = [];
+  for (const node of lab.nodes) {
+    for (const file of files)
+      parts.push(`== ${node.index} ${file}\n${await node.readFile(file).catch(() => '(none)')}`);
+    const listing = await node.runAsRoot(
+      'ls -la /etc /etc/cloud/templates /etc/cloud/cloud.cfg.d /home/pi/.ssh | grep -v " \\.$" | awk \'{print $1, $3, $4, $9}\'',
+    );
+    parts.push(listing.stdout);
+  }
+  return parts.join('\n');
+}
+
+async function assertSetupHolds(lab: Lab, rows: ReturnType<typeof labPlan>['rows']) {
+  for (const [index, node] of lab.nodes.entries()) {
+    const row = rows[index]!;
+    assert.equal(node.address(), row.address, `${row.hostname} is at its static address`);
+    assert.equal(await node.hostname(), row.hostname);
+    const hosts = await node.readFile('/etc/hosts');
+    assert.equal(hosts.split('# BEGIN pi-cluster-wizard pi-cluster-network').length, 2, hosts);
+    assert.match(hosts, new RegExp(`^127\\.0\\.1\\.1\\t${row.hostname}$`, 'm'), hosts);
+    const logins = await node.runAsPi(
+      `for h in ${rows.map((each) => each.hostname).join(' ')}; do ssh -n -o BatchMode=yes "$h" hostname; done`,
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(
+      logins.stdout,
+      rows.map((each) => `${each.hostname}\n`).join(''),
+      `${row.hostname}: ${logins.stderr}`,
+    );
+  }
+}
+
+describe('Raspberry Pi OS Trixie as Imager 2.x writes it (cloud-init, netplan, password sudo)', {
+  timeout: 900_000,
+}, () => {
+  let lab: Lab;
+  after(() => lab?.stop());
+
+  test('the whole setup holds through every node rebooting at once, and a third run changes no byte', async () => {
+    lab = await startLab({ nodes: 5, profile: 'trixie', sudo: 'password', rebootDelayMs: 300 });
+    const { settings, rows } = labPlan(lab, 5);
+    const master = lab.nodes[0]!;
+    const bootsBefore = master.bootCount;
+    const first = await drive(lab, ['all', '--yes'], { settings, rows });
+    assert.deepEqual(
+      first.reports.filter((report) => report.status === 'failed'),
+      [],
+      first.stdout,
+    );
+    assert.ok(
+      first.reports.some(
+        (report) => report.step === 'preflight' && /cloud-init/.test(report.summary),
+      ),
+      `preflight shows cloud-init:\n${first.stdout}`,
+    );
+    assert.match(
+      first.stdout,
+      /The master reboots now/,
+      `the first run ends at the master's reboot:\n${first.stdout}`,
+    );
+    await master.waitUntilUp({ afterBoot: bootsBefore, timeoutMs: 180_000 });
+    const second = await drive(lab, ['all', '--yes']);
+    assert.equal(second.code, 0, second.stdout + second.stderr);
+    assert.match(
+      second.stdout,
+      /reboot\s+master\s+ok\s+master: rebooted and answering at .*its setup held/,
+    );
+    await assertSetupHolds(lab, rows);
+
+    // Every node at once, as after a power cut: cloud-init and netplan run again everywhere.
+    const boots = lab.nodes.map((node) => node.bootCount);
+    await Promise.all(lab.nodes.map((node) => node.runAsRoot('reboot').catch(() => {})));
+    await Promise.all(
+      lab.nodes.map((node, index) =>
+        node.waitUntilUp({ afterBoot: boots[index]!, timeoutMs: 120_000 }),
+      ),
+    );
+    await assertSetupHolds(lab, rows);
+
+    const before = await snapshot(lab);
+    const third = await drive(lab, ['all', '--yes']);
+    assert.equal(third.code, 0, third.stdout + third.stderr);
+    assert.deepEqual(
+      third.reports.filter((report) => report.status !== 'ok'),
+      [],
+      third.stdout,
+    );
+    assert.equal(await snapshot(lab), before, 'every file byte-identical');
+  });
+});

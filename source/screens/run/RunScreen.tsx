@@ -44,6 +44,7 @@ export function RunScreen({ store, isActive, onQuit, onForceQuit }: RunScreenPro
   const finished = sections.slice(0, currentIndex);
   const planMode = Boolean(view.outcome && view.dryRun);
   const plan = planMode ? planLines(view) : [];
+  const planCounts = countStates(view, view.steps);
   const failure = view.failures[0];
   const liveNodes = live ? nodesOf(view, live.steps) : view.nodes;
 
@@ -85,7 +86,8 @@ export function RunScreen({ store, isActive, onQuit, onForceQuit }: RunScreenPro
           lines={plan}
           offset={offset}
           height={height}
-          changing={countStates(view, view.steps).changed}
+          changing={planCounts.changed}
+          failing={planCounts.failed}
         />
       ) : live ? (
         <Box flexDirection="column">

@@ -298,6 +298,26 @@ describe('RunScreen', () => {
     assert.ok(frameOf(instance));
   });
 
+  test('a dry run where a node failed does not say that nothing would change', async () => {
+    const { instance, send, store } = renderRun({ nodes: 2, steps: ['hostname'], dryRun: true });
+    send(started('hostname', ['master', 'worker1']), {
+      type: 'report',
+      report: {
+        step: 'hostname',
+        node: 'worker1',
+        status: 'failed',
+        summary: 'worker1 did not answer at 127.0.0.5',
+        changes: [],
+      },
+    });
+    await waitForFrame(instance, /worker1\s+.*✗/);
+    const ended = outcome({ dryRun: true, failedNodes: ['worker1'] });
+    store.getState().finish(ended, endOfRunLines(ended));
+    const frame = await waitForFrame(instance, 'The plan (dry run: nothing was changed on any Pi)');
+    assert.match(frame, /1 node-step failed while planning/);
+    assert.doesNotMatch(frame, /Nothing would change/);
+  });
+
   test('the master rebooting itself says how to log in again and resume', async () => {
     const { instance, send, store } = renderRun();
     send({ type: 'master-rebooting', address: '127.0.0.100', hostname: 'master' });

@@ -495,7 +495,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     if (held.status === 'failed')
       undone[row.hostname] = {
         bootId: await readBootId(connection),
-        reason: held.summary.split('. Next: ')[0] ?? held.summary,
+        reason: held.summary.split('\n')[0] ?? held.summary,
       };
     else delete undone[row.hostname];
     memory.undoneAtBoot = undone;
@@ -517,7 +517,10 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     if ((await readBootId(connection)) !== last.bootId) return undefined;
     return {
       status: 'failed',
-      summary: `${row.hostname}: not rebooted again: what the wizard set did not survive its last reboot (${withoutNode(row.hostname, last.reason)}). Fix that first, then reboot it yourself (sudo reboot) and run again`,
+      summary: formatFailure({
+        message: `${row.hostname}: not rebooted again: what the wizard set did not survive its last reboot (${withoutNode(row.hostname, last.reason)})`,
+        nextStep: 'fix that first, then reboot it yourself (sudo reboot) and run again',
+      }),
     };
   }
 

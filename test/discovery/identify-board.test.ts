@@ -22,13 +22,26 @@ async function ledFiles(
   return { trigger: trigger.trim(), brightness: brightness.trim() };
 }
 
-/** Every distinct trigger|brightness state of the LED, sampled on the node every 50 ms for a while. */
-async function watchLed(node: LabNode, name: string, seconds: number): Promise<Set<string>> {
+/**
+ * Every distinct trigger|brightness state of the LED while `during` runs, sampled on the node every
+ * 50 ms by a loop that is already sampling when `during` starts (entering a node can take seconds
+ * on a loaded machine: a watcher started beside `during` could miss a 2 s blink).
+ */
+async function watchLed<T>(
+  node: LabNode,
+  name: string,
+  during: () => Promise<T>,
+): Promise<{ value: T; seen: Set<string> }> {
   const dir = `/sys/class/leds/${name}`;
-  const result = await node.runAsRoot(
-    `end=$((SECONDS + ${seconds})); while [ $SECONDS -lt $end ]; do echo "$(cat ${dir}/trigger)|$(cat ${dir}/brightness)"; sleep 0.05; done`,
+  const log = `/run/led-watch-${name}`;
+  await node.runAsRoot(
+    `rm -f ${log} ${log}.stop; (while [ ! -e ${log}.stop ]; do echo "$(cat ${dir}/trigger)|$(cat ${dir}/brightness)" >>${log}; sleep 0.05; done; echo end >>${log}) </dev/null >/dev/null 2>&1 & while [ ! -s ${log} ]; do sleep 0.05; done`,
   );
-  return new Set(result.stdout.trim().split('\n'));
+  const value = await during();
+  const result = await node.runAsRoot(
+    `touch ${log}.stop; while ! grep -qx end ${log}; do sleep 0.05; done; grep -vx end ${log}`,
+  );
+  return { value, seen: new Set(result.stdout.trim().split('\n')) };
 }
 
 describe("identify: blinking a board's activity LED", () => {
@@ -53,9 +66,9 @@ describe("identify: blinking a board's activity LED", () => {
     const node = lab.nodes[0]!;
     assert.deepEqual(await ledFiles(node, 'ACT'), { trigger: stockTrigger, brightness: '0' });
     const connection = await connect(node);
-    const watching = watchLed(node, 'ACT', 4);
-    const outcome = await identifyBoard(connection, { seconds: 2 });
-    const seen = await watching;
+    const { value: outcome, seen } = await watchLed(node, 'ACT', () =>
+      identifyBoard(connection, { seconds: 2 }),
+    );
     assert.deepEqual(outcome, {
       kind: 'blinked',
       led: '/sys/class/leds/ACT',

@@ -60,7 +60,7 @@ async function fileExists(node: LabNode, path: string): Promise<boolean> {
   );
 }
 
-describe('the wizard in a terminal on the master of 5 fake Pis', { timeout: 600_000 }, () => {
+describe('the wizard in a terminal on the master of 5 fake Pis', { timeout: 1_200_000 }, () => {
   const labs: Lab[] = [];
   after(() => Promise.all(labs.map((lab) => lab.stop())));
   /** The files after the uninterrupted run, without what differs from lab to lab. */
@@ -80,7 +80,7 @@ describe('the wizard in a terminal on the master of 5 fake Pis', { timeout: 600_
     assert.equal(first.exit, 137, `the session dropped with the master:\n${first.output}`);
 
     // It rebooted itself and comes back at its static address.
-    await master.waitUntilUp({ afterBoot: bootsBefore, timeoutMs: 30_000 });
+    await master.waitUntilUp({ afterBoot: bootsBefore, timeoutMs: 120_000 });
     const second = await inTerminal(master, '', async (terminal) => {
       await resumeOnWelcomeScreen(terminal);
       await startOnConfirmScreen(terminal);
@@ -195,7 +195,7 @@ describe('the wizard in a terminal on the master of 5 fake Pis', { timeout: 600_
     const bootsBefore = master.bootCount;
     const network = await drive(lab, ['all', '--yes'], labPlan(lab, 5));
     assert.equal(network.code, null, `the master rebooted:\n${network.stdout}${network.stderr}`);
-    await master.waitUntilUp({ afterBoot: bootsBefore, timeoutMs: 30_000 });
+    await master.waitUntilUp({ afterBoot: bootsBefore, timeoutMs: 120_000 });
 
     // A slow card: worker4 takes its time making its key pair, so the plug is pulled meanwhile.
     const slowKeygen = '/usr/local/bin/ssh-keygen';

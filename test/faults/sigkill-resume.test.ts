@@ -39,7 +39,7 @@ async function setUp(lab: Lab): Promise<void> {
   });
 }
 
-describe('SIGKILL at ten points, then resume', { timeout: 600_000 }, () => {
+describe('SIGKILL at ten points, then resume', { timeout: 1_800_000 }, () => {
   let lab: Lab;
   let reference: Lab;
   after(async () => {

@@ -5,7 +5,7 @@ import type { Lab } from '../lab/lab.js';
 import { startWalkLabs, walkStepsWithFaults } from './step-walk.js';
 
 describe('the key steps (keys to verify) with a fault on one node each', {
-  timeout: 900_000,
+  timeout: 1_800_000,
 }, () => {
   let labs: Lab[] = [];
   after(() => Promise.all(labs.map((lab) => lab.stop())));

@@ -32,17 +32,30 @@ describe('a node that cannot be reached or goes away', () => {
     await lab?.stop();
   });
 
-  it('says "refused" for a 127.x address where nothing listens, as a transient error', async () => {
-    const error = await failureOf(
-      connectToLabNode(master, lab, lab.nodes[0]!, { host: lab.staticAddress(250) }),
-    );
+  it('says "refused" for a Pi that answers but where nothing listens on the port, as a transient error', async () => {
+    const node = lab.nodes[0]!;
+    const error = await failureOf(connectToLabNode(master, lab, node, { port: 9 }));
     assert.equal(error.kind, 'connection-refused');
     assert.equal(error.transient, true);
     assert.match(
       error.message,
-      new RegExp(`pi0 \\(${lab.staticAddress(250).replaceAll('.', '\\.')}\\) refused`),
+      new RegExp(
+        `pi0 \\(${node.address().replaceAll('.', '\\.')}:9\\) refused the SSH connection: nothing is listening on port 9`,
+      ),
     );
     assert.match(formatTransportError(error), /\nWhat to do: If the Pi is still booting/);
+  });
+
+  it('says "no route" for an address nobody on the switch holds, as a transient error', async () => {
+    const nowhere = lab.staticAddress(250);
+    const error = await failureOf(
+      connectToLabNode(master, lab, lab.nodes[0]!, { host: nowhere, readyTimeoutMs: 10_000 }),
+    );
+    assert.equal(error.kind, 'no-route');
+    assert.equal(error.transient, true);
+    assert.match(error.message, /nothing on the network answers/);
+    assert.ok(error.message.includes(nowhere), error.message);
+    assert.match(formatTransportError(error), /\nWhat to do: Check that the Pi is powered/);
   });
 
   it('says "timed out" for a server that accepts and never speaks, within the bound', async () => {

@@ -23,6 +23,7 @@ describe('reboot and reconnect', () => {
     const newAddress = lab.staticAddress(21);
     const connection = await connectToLabNode(master, lab, node);
     const bootBefore = await readBootId(connection);
+    const bootCountBefore = node.bootCount;
     await connection.editManagedBlock(
       '/etc/dhcpcd.conf',
       'static-address',
@@ -38,6 +39,8 @@ describe('reboot and reconnect', () => {
     });
     try {
       assert.equal(fresh.address, newAddress);
+      // sshd can answer before the lab's watcher reports the boot's addresses: wait for it.
+      await node.waitUntilUp({ afterBoot: bootCountBefore });
       assert.equal(node.address(), newAddress, 'the lab agrees where the node is');
       assert.notEqual(await readBootId(fresh), bootBefore);
       assert.equal(await readBootId(fresh), await node.bootId());

@@ -12,7 +12,7 @@ if (commandLine.kind === 'exit') {
   process.exitCode = commandLine.exitCode;
 } else if (commandLine.kind === 'status') {
   const { statusCommand } = await import('./commands/status-command.js');
-  process.exitCode = statusCommand(commandLine.sessionName);
+  process.exitCode = statusCommand(commandLine.sessionName, { json: commandLine.json });
 } else if (commandLine.kind === 'discover') {
   const { discoverCommand } = await import('./commands/discover-command.js');
   process.exitCode = await discoverCommand(commandLine.options);

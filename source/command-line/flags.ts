@@ -62,15 +62,15 @@ export const flagTable: readonly FlagSpec[] = [
   {
     name: 'json',
     type: 'boolean',
-    commands: ['run'],
-    help: 'Print one JSON object per line for every event and a summary at the end (for scripts; see the README), instead of screens or plain lines',
+    commands: ['run', 'status', 'discover'],
+    help: 'For scripts (see the README): run prints one JSON object per line for every event and a summary at the end; status and discover print one JSON object',
   },
   {
     name: 'password-file',
     type: 'string',
     commands: ['run'],
     value: { what: 'file', placeholder: 'FILE', example: '~/.pw' },
-    help: "The login password (also sudo's) from the first line of FILE; otherwise it is read from standard input when that is a pipe, or asked for at a hidden prompt",
+    help: "The login password (also sudo's) from the first line of FILE; otherwise it is read from standard input when that is a pipe, or typed where it is not shown",
   },
   {
     name: 'cluster',

@@ -54,12 +54,14 @@ export interface DiscoverOptions {
   subnet?: string;
   /** Save the suggested assignment without asking. */
   assign: boolean;
+  /** --json: one JSON object on stdout instead of lines (never asks; saves only with --assign). */
+  json: boolean;
 }
 
 export type CommandLine =
   | { kind: 'wizard'; options: WizardOptions }
   | { kind: 'run'; options: StepsOptions }
-  | { kind: 'status'; sessionName: string }
+  | { kind: 'status'; sessionName: string; json: boolean }
   | { kind: 'discover'; options: DiscoverOptions }
   | { kind: 'exit'; exitCode: number; stdout?: string; stderr?: string };
 
@@ -229,7 +231,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   if (command === 'status') {
     if (rest.length > 0) return usage(`status takes no arguments (got: ${rest.join(' ')})`);
-    return { kind: 'status', sessionName };
+    return { kind: 'status', sessionName, json: values.json === true };
   }
   if (command === 'discover') {
     if (rest.length > 0) return usage(`discover takes no arguments (got: ${rest.join(' ')})`);
@@ -240,6 +242,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         sessionName,
         ...(subnet === undefined ? {} : { subnet }),
         assign: values.assign === true,
+        json: values.json === true,
       },
     };
   }

@@ -1,6 +1,6 @@
-// `pi-cluster-wizard discover`: scan a subnet for machines answering SSH, print them as plain lines,
-// and (with --assign, or a yes at the terminal) save the suggested assignment into the session's
-// table. A scan sends no password: banners and host keys only.
+// `pi-cluster-wizard discover`: scan a subnet for machines answering SSH, print them as plain lines
+// (or, with --json, as one object at the end), and (with --assign, or a yes at the terminal) save the
+// suggested assignment into the session's table. A scan sends no password: banners and host keys.
 import type { ReadStream } from 'node:tty';
 import type { DiscoverOptions } from '../command-line/parse-command-line.js';
 import {
@@ -76,7 +76,10 @@ export async function discoverCommand(
   options: DiscoverOptions,
   io: DiscoverIo = processIo,
 ): Promise<number> {
-  const say = (line: string) => io.stdout.write(`${line}\n`);
+  // With --json the lines are not printed: one object is, when the command ends.
+  const say = (line: string) => {
+    if (!options.json) io.stdout.write(`${line}\n`);
+  };
   const fail = (message: string, code: number = exitCodes.usage) => {
     io.stderr.write(`${message}\n`);
     return code;
@@ -122,6 +125,39 @@ export async function discoverCommand(
   if (drawsProgress) io.stderr.write('\n');
 
   const { machines, suggestion: assignment } = scan;
+  const answer = (code: number, saved: boolean): number => {
+    if (!options.json) return code;
+    const result = {
+      version: 1,
+      subnet: range.value.subnet,
+      probed: scan.probed,
+      total: scan.total,
+      durationMs: Math.round(scan.durationMs),
+      stopped: scan.stopped,
+      machines: machines.map((machine) => ({
+        address: machine.address,
+        keyType: machine.keyType,
+        fingerprint: machine.fingerprint,
+        banner: machine.banner,
+        system: operatingSystemHint(machine.banner),
+        mac: machine.mac ?? null,
+        raspberryPi: machine.raspberryPi ?? null,
+        configuredAs: machine.configuredAs ?? null,
+        isThisMachine: machine.isThisMachine,
+        clonedWith: machine.clonedWith,
+        notes: describeMachineNotes(machine, rows),
+      })),
+      assignment: rows.map((row) => ({
+        pi: row.index,
+        hostname: row.hostname,
+        reachAt: assignment.get(row.index) ?? null,
+      })),
+      saved,
+      session: sessionFile.path,
+    };
+    io.stdout.write(`${JSON.stringify(result)}\n`);
+    return code;
+  };
   const seconds = (scan.durationMs / 1000).toFixed(1);
   say(
     `${machines.length === 0 ? 'No machine' : `${machines.length} machine${machines.length === 1 ? '' : 's'}`} answering SSH in ${range.value.subnet} (${scan.probed} of ${scan.total} addresses probed in ${seconds} s).`,
@@ -132,17 +168,17 @@ export async function discoverCommand(
   if (clones.length > 0) say(clonedCardsAdvice(clones));
   if (scan.stopped) {
     say(`Stopped after ${scan.probed} of ${scan.total} addresses.`);
-    return interrupts.exitCode ?? exitCodes.SIGINT;
+    return answer(interrupts.exitCode ?? exitCodes.SIGINT, false);
   }
   if (machines.length === 0) {
     say(
       'Check that the Pis are powered, on this network, and have SSH enabled (Raspberry Pi Imager: Services → Enable SSH).',
     );
-    return exitCodes.done;
+    return answer(exitCodes.done, false);
   }
   if (!session || rows.length === 0) {
     say('No lookup table in this session yet: plan the cluster in the wizard to assign these.');
-    return exitCodes.done;
+    return answer(exitCodes.done, false);
   }
 
   const patches = reachAtPatches(rows, assignment);
@@ -155,22 +191,22 @@ export async function discoverCommand(
   }
   if (patches.length === 0) {
     say('The table already says so: nothing to save.');
-    return exitCodes.done;
+    return answer(exitCodes.done, false);
   }
   let save = options.assign;
-  if (!save && io.stdin.isTTY) {
-    const answer = await promptLine(
+  if (!save && io.stdin.isTTY && !options.json) {
+    const reply = await promptLine(
       io.stdin as ReadStream,
       io.stderr,
       'Save this assignment to the table? [y/N] ',
       { hidden: false },
     );
-    if (answer === 'interrupted') return exitCodes.SIGINT;
-    save = /^y(es)?$/i.test(answer.trim());
+    if (reply === 'interrupted') return exitCodes.SIGINT;
+    save = /^y(es)?$/i.test(reply.trim());
   }
   if (!save) {
     say('Not saved. Run again with --assign to save it, or assign on the review screen (key d).');
-    return exitCodes.done;
+    return answer(exitCodes.done, false);
   }
   const byIndex = new Map(patches.map((patch) => [patch.index, patch.reachAt]));
   const updatedRows = rows.map((row) => ({
@@ -182,9 +218,9 @@ export async function discoverCommand(
     rows: updatedRows,
     rowsEdited: countEditedRows(session.settings, updatedRows) > 0,
   });
-  if (problem) return fail(problem, exitCodes.notDone);
+  if (problem) return answer(fail(problem, exitCodes.notDone), false);
   say(
     `Saved in ${sessionFile.path}: ${patches.length} row${patches.length === 1 ? '' : 's'} updated.`,
   );
-  return exitCodes.done;
+  return answer(exitCodes.done, true);
 }

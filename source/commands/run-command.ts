@@ -108,6 +108,9 @@ export async function runCommand(
   }
 
   const interactive = Boolean(io.stdin.isTTY);
+  // At a terminal without --yes the screens ask, draw the run and answer the engine's questions.
+  const screens = !options.json && interactive && io.stdout.isTTY === true && !options.yes;
+  let question: string | undefined;
   if (!options.dryRun && !options.yes) {
     if (!interactive) {
       return fail(
@@ -123,7 +126,10 @@ export async function runCommand(
       hostnames,
     ).steps.filter((step) => !options.steps.includes(step));
     const then = carried.length > 0 ? `, then ${carried.join(', ')} where needed` : '';
-    const answer = await ask(io, `Run ${options.steps.join(', ')} on ${targets}${then}? [y/N] `);
+    question = `Run ${options.steps.join(', ')} on ${targets}${then}?`;
+  }
+  if (question && !screens) {
+    const answer = await ask(io, `${question} [y/N] `);
     if (answer === 'interrupted') return exitCodes.SIGINT;
     if (!/^y(es)?$/i.test(answer)) {
       io.stderr.write('Nothing was changed.\n');
@@ -131,23 +137,23 @@ export async function runCommand(
     }
   }
 
-  let password: string | undefined;
+  let password: { known: string | undefined } | undefined;
   if (options.passwordFile) {
     const read = readPasswordFile(options.passwordFile);
     if (!read.ok) return fail(read.message);
     if (read.warning) io.stderr.write(`warning: ${read.warning}\n`);
-    password = read.password;
+    password = { known: read.password };
   } else if (!interactive) {
     const read = await readPasswordFromPipe(io.stdin);
-    if (read.ok) password = read.password;
-  } else {
+    password = { known: read.ok ? read.password : undefined };
+  } else if (!screens) {
     const read = await promptPassword(
       io.stdin as ReadStream,
       io.stderr,
       `Password of ${session.settings.user} on the Pis (for SSH and sudo; not shown, not saved; Enter for none): `,
     );
     if (read === 'interrupted') return exitCodes.SIGINT;
-    if (read.ok) password = read.password;
+    password = { known: read.ok ? read.password : undefined };
   }
 
   const journal = sessionRunJournal(sessionFile, session, (problem) =>
@@ -159,12 +165,13 @@ export async function runCommand(
     ...(options.nodes ? { nodes: options.nodes } : {}),
     dryRun: options.dryRun,
     fixClonedCards: options.fixClonedCards,
-    ...(password === undefined ? {} : { password }),
   } satisfies Partial<JournaledRunOptions>;
-  const screens = !options.json && interactive && io.stdout.isTTY === true && !options.yes;
   if (screens) {
     const { runOnScreens } = await import('./run-on-screens.js');
-    return runOnScreens(run);
+    return runOnScreens(run, {
+      ...(question === undefined ? {} : { question }),
+      ...(password === undefined ? {} : { password }),
+    });
   }
 
   const context = {
@@ -183,6 +190,7 @@ export async function runCommand(
   try {
     const outcome = await runJournaled({
       ...run,
+      ...(password?.known === undefined ? {} : { password: password.known }),
       signal: interrupts.signal,
       onEvent: (event) => reporter.onEvent(event),
       ...(interactive

@@ -1,13 +1,14 @@
 // A run drawn by the Ink screens: the command starts the journaled run, its events go into the run
 // store, the engine's questions (a failed node, cloned cards) are answered on screen. Used by `run`
-// at a terminal (a root of its own) and by the wizard (inside its one root, after the password).
+// at a terminal (a root of its own, asking its question and the password first) and by the wizard
+// (inside its one root, after the password).
 import { type Instance, render } from 'ink';
 import type { JournaledRunOptions, RunOutcome } from '../engine/journaled-run.js';
 import { runJournaled } from '../engine/journaled-run.js';
 import { endOfRunLines, masterRebootLines } from '../reporters/run-summary.js';
-import { RunRoot } from '../screens/RunRoot.js';
+import { StartRun, type StartRunCancel } from '../screens/StartRun.js';
 import { createRunStore, type RunStore } from '../store/run-store.js';
-import { runExitCode } from './exit-codes.js';
+import { exitCodes, runExitCode } from './exit-codes.js';
 import { catchInterrupts, type Interrupts } from './interrupts.js';
 
 export type ScreensRunOptions = Omit<
@@ -85,29 +86,69 @@ export function leaveScreensForReboot(
   out.write(`\n${lines.join('\n')}\n`);
 }
 
-/** `run` at a terminal: the run screens as the one root. Returns the exit code. */
+/** What `run` settles on screen before the run: its question, and the password unless known. */
+export interface BeforeScreensRun {
+  question?: string;
+  password?: { known: string | undefined };
+}
+
+/**
+ * `run` at a terminal: one Ink root asks the question and the password (masked), then draws the
+ * run. Returns the exit code.
+ */
 export async function runOnScreens(
-  options: ScreensRunOptions,
+  options: Omit<ScreensRunOptions, 'password'>,
+  before: BeforeScreensRun,
   out: NodeJS.WriteStream = process.stdout,
 ): Promise<number> {
   let instance: Instance | undefined;
   let store: RunStore | undefined;
+  let outcome: Promise<RunOutcome> | undefined;
+  let cancelled: StartRunCancel | undefined;
   const interrupts = catchInterrupts({
-    onInterrupt: () => store?.getState().stop(),
+    onInterrupt: () => {
+      if (store) store.getState().stop();
+      else {
+        cancelled = 'interrupted';
+        instance?.unmount();
+      }
+    },
     beforeQuit: () => instance?.unmount(),
   });
   try {
-    const run = startRunOnScreens(options, interrupts, (lines) => {
-      if (instance) leaveScreensForReboot(instance, lines, out);
-    });
-    store = run.store;
+    const startRun = (password: string | undefined): RunStore => {
+      const run = startRunOnScreens(
+        { ...options, ...(password === undefined ? {} : { password }) },
+        interrupts,
+        (lines) => {
+          if (instance) leaveScreensForReboot(instance, lines, out);
+        },
+      );
+      store = run.store;
+      outcome = run.outcome;
+      return run.store;
+    };
     instance = render(
-      <RunRoot store={run.store} onForceQuit={() => interrupts.interrupt('SIGINT')} />,
+      <StartRun
+        user={options.journal.settings.user}
+        dryRun={options.dryRun}
+        {...before}
+        startRun={startRun}
+        onCancel={(why) => {
+          cancelled = why;
+          instance?.unmount();
+        }}
+        onForceQuit={() => interrupts.interrupt('SIGINT')}
+      />,
       { exitOnCtrlC: false, maxFps: 15 },
     );
-    const outcome = await run.outcome;
     await instance.waitUntilExit();
-    return afterScreensRun(outcome, interrupts, out);
+    if (outcome) return afterScreensRun(await outcome, interrupts, out);
+    if (cancelled === 'declined') {
+      process.stderr.write('Nothing was changed.\n');
+      return exitCodes.notDone;
+    }
+    return interrupts.exitCode ?? exitCodes.SIGINT;
   } finally {
     interrupts.dispose();
   }

@@ -3,17 +3,16 @@
 // in the same Ink tree. The screens start no work: `startRun` is the command's, which starts the
 // engine and hands back the store the run screens draw.
 import { Box, Text, useApp } from 'ink';
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { useStore } from 'zustand';
 import type { AppStore } from '../store/app-store.js';
 import type { RunStore } from '../store/run-store.js';
 import { ClusterFormScreen } from './cluster-form/ClusterFormScreen.js';
 import { ConfirmScreen } from './confirm/ConfirmScreen.js';
 import type { DiscoveryWork } from './discovery/discovery-work.js';
-import { Header, HeaderLines } from './Header.js';
-import { PasswordScreen } from './password/PasswordScreen.js';
-import { RunRoot } from './RunRoot.js';
+import { Header } from './Header.js';
 import { ReviewTableScreen } from './review-table/ReviewTableScreen.js';
+import { StartRun } from './StartRun.js';
 import useKeys from './use-keys.js';
 import { WelcomeScreen } from './welcome/WelcomeScreen.js';
 
@@ -33,7 +32,6 @@ export function App({ store, discovery, startRun, onForceQuit = () => {} }: AppP
   const saveProblem = useStore(store, (state) => state.saveProblem);
   const outcome = useStore(store, (state) => state.outcome);
   const user = useStore(store, (state) => state.settings.user);
-  const [runStore, setRunStore] = useState<RunStore | undefined>(undefined);
   const { exit } = useApp();
   const running = outcome?.kind === 'start-run' && startRun !== undefined;
 
@@ -42,36 +40,27 @@ export function App({ store, discovery, startRun, onForceQuit = () => {} }: AppP
       if (key.ctrl && input === 'c')
         store.getState().finish({ kind: 'interrupted', signal: 'SIGINT' });
     },
-    { isActive: runStore === undefined },
+    { isActive: !running },
   );
   useEffect(() => {
     if (outcome && !running) exit();
   }, [outcome, running, exit]);
-  // A password typed earlier (to identify a board) is used as it is.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: once, when the run is due
-  useEffect(() => {
-    if (running && !runStore && store.getState().secrets.password !== undefined) {
-      setRunStore(startRun(store.getState().secrets.password));
-    }
-  }, [running]);
 
-  if (runStore) return <RunRoot store={runStore} onForceQuit={onForceQuit} />;
   if (running) {
+    // A password typed earlier (to identify a board) is used as it is.
+    const known = store.getState().secrets.password;
     return (
-      <Box flexDirection="column">
-        <HeaderLines
-          section="Remote Log-in"
-          detail={`Before the run${dryRun ? '  (dry run: nothing is changed on any Pi)' : ''}`}
-        />
-        <PasswordScreen
-          user={user}
-          isActive
-          onSubmit={(password) => {
-            store.getState().setPassword(password);
-            setRunStore(startRun(password));
-          }}
-        />
-      </Box>
+      <StartRun
+        user={user}
+        dryRun={dryRun}
+        {...(known === undefined ? {} : { password: { known } })}
+        startRun={(password) => {
+          store.getState().setPassword(password);
+          return startRun(password);
+        }}
+        onCancel={() => store.getState().finish({ kind: 'interrupted', signal: 'SIGINT' })}
+        onForceQuit={onForceQuit}
+      />
     );
   }
   const isActive = outcome === undefined;

@@ -111,6 +111,12 @@ describe('parseCommandLine', () => {
     assert.deepEqual(parseCommandLine(['status', '--session', 'lab'], {}), {
       kind: 'status',
       sessionName: 'lab',
+      json: false,
+    });
+    assert.deepEqual(parseCommandLine(['status', '--json'], {}), {
+      kind: 'status',
+      sessionName: 'default',
+      json: true,
     });
   });
 

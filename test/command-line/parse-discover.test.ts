@@ -9,18 +9,18 @@ describe('the discover command line', () => {
   it('takes --subnet, --assign and --session', () => {
     assert.deepEqual(parse('discover'), {
       kind: 'discover',
-      options: { sessionName: 'default', assign: false },
+      options: { sessionName: 'default', assign: false, json: false },
     });
     assert.deepEqual(
       parse('discover', '--subnet', '192.168.1.0/24', '--assign', '--session', 'lab'),
       {
         kind: 'discover',
-        options: { sessionName: 'lab', subnet: '192.168.1.0/24', assign: true },
+        options: { sessionName: 'lab', subnet: '192.168.1.0/24', assign: true, json: false },
       },
     );
-    assert.deepEqual(parse('discover', '--subnet=10.0.0.0/24'), {
+    assert.deepEqual(parse('discover', '--subnet=10.0.0.0/24', '--json'), {
       kind: 'discover',
-      options: { sessionName: 'default', subnet: '10.0.0.0/24', assign: false },
+      options: { sessionName: 'default', subnet: '10.0.0.0/24', assign: false, json: true },
     });
   });
 

@@ -103,7 +103,7 @@ describe('pi-cluster-wizard discover', () => {
   it('lists the lab nodes with fingerprints and the suggestion, saving nothing without --assign', async () => {
     const { io, out } = captureIo();
     const code = await discoverCommand(
-      { sessionName: 'lab', subnet: dhcpSubnet, assign: false },
+      { sessionName: 'lab', subnet: dhcpSubnet, assign: false, json: false },
       io,
     );
     assert.equal(code, 0, out());
@@ -117,6 +117,39 @@ describe('pi-cluster-wizard discover', () => {
       saved?.rows.map((row) => row.reachAt),
       saved?.rows.map((row) => row.address),
     );
+  });
+
+  it('--json prints one object: every machine, the suggested assignment, saved or not', async () => {
+    const { io, out } = captureIo();
+    const code = await discoverCommand(
+      { sessionName: 'lab', subnet: dhcpSubnet, assign: false, json: true },
+      io,
+    );
+    assert.equal(code, 0, out());
+    const lines = out().trim().split('\n');
+    assert.equal(lines.length, 1, 'one JSON object, no text lines');
+    const result = JSON.parse(lines[0]!);
+    assert.equal(result.version, 1);
+    assert.equal(result.subnet, dhcpSubnet);
+    assert.equal(result.stopped, false);
+    assert.deepEqual(
+      result.machines.map((machine: { address: string }) => machine.address).sort(),
+      lab.nodes.map((node) => node.dhcpAddress).sort(),
+    );
+    for (const machine of result.machines) {
+      assert.match(machine.fingerprint, /^SHA256:/);
+      assert.equal(machine.keyType, 'ssh-ed25519');
+      assert.equal(machine.isThisMachine, false);
+    }
+    assert.deepEqual(
+      result.assignment.map((row: { hostname: string; reachAt: string | null }) => row.hostname),
+      ['master', 'worker1', 'worker2', 'worker3'],
+    );
+    assert.deepEqual(
+      result.assignment.slice(1).map((row: { reachAt: string | null }) => row.reachAt),
+      lab.nodes.map((node) => node.dhcpAddress),
+    );
+    assert.equal(result.saved, false);
   });
 
   it('--assign saves the suggested order; status after a restart shows it', async () => {
@@ -139,6 +172,18 @@ describe('pi-cluster-wizard discover', () => {
     assert.equal(status.code, 0, status.stderr);
     for (const node of lab.nodes)
       assert.ok(status.stdout.includes(node.dhcpAddress), status.stdout);
+    const json = await runCli(['status', '--session', 'lab', '--json'], {
+      [configDirVariable]: configDir,
+    });
+    assert.equal(json.code, 0, json.stderr);
+    const parsed = JSON.parse(json.stdout);
+    assert.equal(parsed.version, 1);
+    assert.equal(parsed.planned, true);
+    assert.deepEqual(
+      parsed.nodes.map((node: { reachAt: string }) => node.reachAt).slice(1),
+      lab.nodes.map((node) => node.dhcpAddress),
+    );
+    assert.deepEqual(parsed.steps, [], 'no step has run');
   });
 
   it('a loopback /24 with nothing listening ends within seconds', async () => {
@@ -168,12 +213,15 @@ describe('pi-cluster-wizard discover', () => {
 
   it('refuses --assign without a table, and an unknown session subnet, in words', async () => {
     const { io, err } = captureIo();
-    assert.equal(await discoverCommand({ sessionName: 'nothing-here', assign: false }, io), 2);
+    assert.equal(
+      await discoverCommand({ sessionName: 'nothing-here', assign: false, json: false }, io),
+      2,
+    );
     assert.match(err(), /Which subnet\? Pass --subnet CIDR/);
     const second = captureIo();
     assert.equal(
       await discoverCommand(
-        { sessionName: 'nothing-here', subnet: dhcpSubnet, assign: true },
+        { sessionName: 'nothing-here', subnet: dhcpSubnet, assign: true, json: false },
         second.io,
       ),
       2,

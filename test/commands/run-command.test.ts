@@ -179,6 +179,19 @@ describe('run on the lab: one node that cannot be reached', { timeout: 300_000 }
     );
     const status = await lab.nodes[0]!.runAsPi(`node ${cli} status`);
     assert.match(status.stdout, /worker2\s+127\.\S+\s+127\.\S+\s+failed/);
+    const json = JSON.parse((await lab.nodes[0]!.runAsPi(`node ${cli} status --json`)).stdout);
+    assert.deepEqual(json.steps, ['preflight']);
+    assert.deepEqual(
+      json.nodes.map((node: { hostname: string; results: Record<string, string> }) => [
+        node.hostname,
+        node.results.preflight,
+      ]),
+      [
+        ['master', 'ok'],
+        ['worker1', 'ok'],
+        ['worker2', 'failed'],
+      ],
+    );
   });
 });
 

@@ -124,11 +124,10 @@ export async function resumeOnWelcomeScreen(terminal: NodeTerminal): Promise<voi
   terminal.send('Enter');
 }
 
-/** `run …` at a terminal asks before changing the Pis: yes. */
+/** `run …` at a terminal asks on its screen before changing the Pis: y (a key, no Enter). */
 export async function answerYes(terminal: NodeTerminal): Promise<void> {
   await terminal.waitFor(/\[y\/N\]/, 20_000);
   terminal.send('y', true);
-  terminal.send('Enter');
 }
 
 /** The password, typed where the wizard asks for it (hidden). */

@@ -4,12 +4,15 @@ import { sshFingerprint } from '../transport/known-hosts.js';
 import type { NodeConnection } from '../transport/node-connection.js';
 import { parsePublicKey } from './authorized-keys.js';
 import type { NetworkStack } from './network-config.js';
+import { StepFailure } from './step.js';
 
 export interface NodeFacts {
   osRelease: string;
   /** The stack that configures eth0; netplan is NetworkManager fed by cloud-init. */
   networkStack: NetworkStack | 'netplan' | 'unknown';
   user: string;
+  /** The login user's groups (`id -nG`). */
+  groups: string[];
   home: string;
   sudo: 'root' | 'nopasswd' | 'password';
   hostname: string;
@@ -30,6 +33,7 @@ const factsScript = `
 printf 'os=%s\\n' "\${PRETTY_NAME:-unknown}"
 printf 'user=%s\\n' "$(id -un)"
 printf 'uid=%s\\n' "$(id -u)"
+printf 'groups=%s\\n' "$(id -nG)"
 printf 'home=%s\\n' "$HOME"
 printf 'hostname=%s\\n' "$(hostname)"
 for unit in NetworkManager dhcpcd networking; do
@@ -50,10 +54,21 @@ for key in /etc/ssh/ssh_host_*_key.pub; do [ -r "$key" ] && printf 'hostkey=%s\\
 `;
 
 export async function gatherNodeFacts(connection: NodeConnection): Promise<NodeFacts> {
-  const result = await connection.run(
-    { script: factsScript },
-    { label: 'read node facts', check: true },
-  );
+  const result = await connection.run({ script: factsScript }, { label: 'read node facts' });
+  const said = `${result.stdout}\n${result.stderr}`;
+  // nologin (or false) as the login shell: every command over SSH is refused before it starts.
+  if (result.code !== 0 && /account is currently not available|nologin/i.test(said)) {
+    throw new StepFailure(
+      `${connection.node}: the login user's shell is nologin, so no command can run over SSH (it said: ${said.trim().split('\n')[0]})`,
+      `give the user a login shell on this Pi (as root: chsh -s /bin/bash <user>), or log in as the user created when flashing`,
+    );
+  }
+  if (!/^user=/m.test(result.stdout)) {
+    throw new StepFailure(
+      `${connection.node}: reading what the node runs failed (exit code ${result.code})${result.stderr.trim() ? `: ${result.stderr.trim().split('\n').slice(-2).join(' / ')}` : ''}`,
+      'log in to the Pi by hand (ssh user@address) and check that a shell starts; see the command log',
+    );
+  }
   return parseNodeFacts(result.stdout);
 }
 
@@ -83,6 +98,7 @@ export function parseNodeFacts(output: string): NodeFacts {
     osRelease: values.get('os') ?? 'unknown',
     networkStack,
     user: values.get('user') ?? '',
+    groups: (values.get('groups') ?? '').split(/\s+/).filter(Boolean),
     home: values.get('home') ?? '',
     sudo:
       values.get('uid') === '0'
@@ -124,6 +140,20 @@ export function networkStackProblem(facts: NodeFacts, interfaceName: string): st
   if (state?.startsWith('unmanaged'))
     return `NetworkManager leaves ${interfaceName} unmanaged: ifupdown configures it too (a stanza for ${interfaceName} in /etc/network/interfaces or interfaces.d); remove that stanza and reboot`;
   return undefined;
+}
+
+/** The groups Debian, Raspberry Pi OS and others give sudo rights to in their stock sudoers. */
+const sudoGroups = ['sudo', 'admin', 'wheel'];
+
+/**
+ * A warning, in words, when sudo asks for a password and the user is in no group with sudo rights:
+ * sudoers may still name the user (so this is not a failure), but on a stock card sudo will refuse.
+ * Without the password nothing more can be known before a step needs sudo.
+ */
+export function sudoRightsProblem(facts: NodeFacts): string | undefined {
+  if (facts.sudo !== 'password' || facts.groups.length === 0) return undefined;
+  if (facts.groups.some((group) => sudoGroups.includes(group))) return undefined;
+  return `${facts.user} is in no sudo group (${facts.groups.join(' ')}): unless /etc/sudoers names ${facts.user}, sudo will refuse the static-ip, hostname and hosts steps; as root: usermod -aG sudo ${facts.user}`;
 }
 
 /** Groups of nodes that share a host key or a machine-id: cards copied with dd. */

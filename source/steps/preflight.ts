@@ -6,7 +6,12 @@ import {
   hostFieldMatches,
   parseKnownHosts,
 } from '../transport/known-hosts.js';
-import { findClonedCards, gatherNodeFacts, networkStackProblem } from './node-facts.js';
+import {
+  findClonedCards,
+  gatherNodeFacts,
+  networkStackProblem,
+  sudoRightsProblem,
+} from './node-facts.js';
 import { type NodeStep, StepFailure } from './step.js';
 
 export const preflightStep: NodeStep = {
@@ -26,6 +31,8 @@ export const preflightStep: NodeStep = {
     work.note(`${facts.osRelease}, ${facts.networkStack}${cloudInit}, sudo ${facts.sudo}`);
     const stackProblem = networkStackProblem(facts, work.row.interfaceName);
     if (stackProblem) work.note(`${stackProblem}: the static-ip step will stop here`);
+    const sudoProblem = sudoRightsProblem(facts);
+    if (sudoProblem) work.note(sudoProblem);
   },
 };
 

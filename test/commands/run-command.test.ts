@@ -193,6 +193,34 @@ describe('run on the lab: one node that cannot be reached', { timeout: 300_000 }
       ],
     );
   });
+
+  test('preflight says in words what will stop a node: a nologin shell fails it, no sudo group is noted', async () => {
+    const { settings, rows } = labPlan(lab, 3);
+    const [, worker1, worker2] = lab.nodes;
+    await worker1!.runAsRoot('chsh -s /usr/sbin/nologin pi');
+    await worker2!.runAsRoot('gpasswd -d pi sudo');
+    try {
+      // A session of its own: the default one remembers worker2 where nothing answers.
+      const result = await drive(lab, ['preflight', '--yes', '--session', 'words'], {
+        settings,
+        rows,
+      });
+      assert.equal(result.code, 3, result.stdout + result.stderr);
+      const report = (node: string) => result.reports.find((each) => each.node === node);
+      assert.equal(report('worker1')?.status, 'failed');
+      assert.match(report('worker1')?.summary ?? '', /worker1: the login user's shell is nologin/);
+      assert.match(report('worker1')?.summary ?? '', /chsh -s \/bin\/bash/);
+      assert.equal(report('worker2')?.status, 'ok', report('worker2')?.summary);
+      assert.match(
+        report('worker2')?.summary ?? '',
+        /pi is in no sudo group .*sudo will refuse the static-ip, hostname and hosts steps; as root: usermod -aG sudo pi/,
+      );
+      assert.doesNotMatch(report('master')?.summary ?? '', /sudo group/);
+    } finally {
+      await worker1!.runAsRoot('chsh -s /bin/bash pi');
+      await worker2!.runAsRoot('gpasswd -a pi sudo');
+    }
+  });
 });
 
 describe('run at a terminal on cloned cards', { timeout: 300_000 }, () => {

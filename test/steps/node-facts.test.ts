@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { networkStackProblem, parseNodeFacts } from '../../source/steps/node-facts.js';
+import {
+  networkStackProblem,
+  parseNodeFacts,
+  sudoRightsProblem,
+} from '../../source/steps/node-facts.js';
 
 const trixie = [
   'os=Debian GNU/Linux 13 (trixie)',
   'user=pi',
   'uid=1000',
+  'groups=pi adm dialout sudo video',
   'home=/home/pi',
   'hostname=raspberrypi',
   'active_NetworkManager=active',
@@ -47,5 +52,22 @@ describe('node facts', () => {
     );
     const none = parseNodeFacts(trixie.replace('active_NetworkManager=active', ''));
     assert.match(networkStackProblem(none, 'eth0') ?? '', /no network stack the wizard knows runs/);
+  });
+
+  test('sudo asking a password of a user in no sudo group is said; in group sudo, or NOPASSWD, it is not', () => {
+    const facts = parseNodeFacts(trixie);
+    assert.deepEqual(facts.groups, ['pi', 'adm', 'dialout', 'sudo', 'video']);
+    assert.equal(sudoRightsProblem(facts), undefined);
+    const outside = parseNodeFacts(trixie.replace(' sudo video', ' video'));
+    assert.match(
+      sudoRightsProblem(outside) ?? '',
+      /^pi is in no sudo group \(pi adm dialout video\): unless \/etc\/sudoers names pi, sudo will refuse/,
+    );
+    assert.equal(
+      sudoRightsProblem(
+        parseNodeFacts(`${trixie.replace(' sudo video', ' video')}\nsudo=nopasswd`),
+      ),
+      undefined,
+    );
   });
 });

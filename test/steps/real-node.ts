@@ -31,6 +31,7 @@ export function factsFor(stack: NodeFacts['networkStack'], cloudInit = false): N
     osRelease: 'Debian GNU/Linux 13 (trixie)',
     networkStack: stack,
     user: 'pi',
+    groups: ['pi', 'sudo'],
     home: '/home/pi',
     sudo: 'root',
     hostname: 'raspberrypi',

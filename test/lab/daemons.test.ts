@@ -196,3 +196,73 @@ describe('a Trixie card flashed with Raspberry Pi Imager', () => {
     );
   });
 });
+
+describe('a mixed lab: one profile per node', () => {
+  let lab: Lab;
+  before(async () => {
+    lab = await startLab({
+      nodes: 4,
+      profile: ['trixie', 'networkmanager', 'dhcpcd', 'ifupdown'],
+      rebootDelayMs: 200,
+    });
+  });
+  after(() => lab?.stop());
+
+  test('each node boots its own stack from its own card, at its DHCP lease', async () => {
+    const unit = { trixie: 'NetworkManager', networkmanager: 'NetworkManager', dhcpcd: 'dhcpcd' };
+    const answers = await Promise.all(
+      lab.nodes.map((node) =>
+        node.runAsPi(
+          'for u in NetworkManager dhcpcd networking; do printf "%s=%s\\n" "$u" "$(systemctl is-active "$u")"; done; cat /usr/local/lib/pcw-lab/profile',
+        ),
+      ),
+    );
+    const expected = (['trixie', 'networkmanager', 'dhcpcd', 'ifupdown'] as const).map(
+      (profile) => {
+        const active = profile === 'ifupdown' ? 'networking' : unit[profile];
+        const lines = ['NetworkManager', 'dhcpcd', 'networking'].map(
+          (each) => `${each}=${each === active ? 'active' : 'inactive'}`,
+        );
+        return `${lines.join('\n')}\n${profile}\n`;
+      },
+    );
+    for (const [index, node] of lab.nodes.entries()) {
+      assert.equal(node.profile, ['trixie', 'networkmanager', 'dhcpcd', 'ifupdown'][index]);
+      assert.equal(node.address(), node.dhcpAddress, `node ${index} at its lease`);
+      assert.equal(
+        answers[index]!.stdout,
+        expected[index],
+        `node ${index}: ${answers[index]!.stderr}`,
+      );
+      const login = await sshWithPassword(
+        { address: node.dhcpAddress, user: lab.user, password: lab.password },
+        'hostname',
+      );
+      assert.equal(login.code, 0, login.stderr);
+    }
+    // Each card has only its own stack's stock configuration.
+    assert.match(await lab.nodes[0]!.readFile('/etc/netplan/50-cloud-init.yaml'), /dhcp4: true/);
+    assert.ok(
+      (
+        await lab.nodes[1]!.readFile(
+          '/etc/NetworkManager/system-connections/Wired connection 1.nmconnection',
+        )
+      ).includes('method=auto'),
+    );
+    assert.match(
+      await lab.nodes[3]!.readFile('/etc/network/interfaces'),
+      /^iface eth0 inet dhcp$/m,
+    );
+    await assert.rejects(lab.nodes[2]!.readFile('/etc/netplan/50-cloud-init.yaml'));
+    // Trixie's cloud-init runs only on the Trixie card.
+    assert.match(await lab.nodes[0]!.readFile('/run/pcw-lab/cloud-init.log'), /update_etc_hosts/);
+    await assert.rejects(lab.nodes[1]!.readFile('/run/pcw-lab/cloud-init.log'));
+  });
+
+  test('startLab refuses a profile list whose length is not the node count', async () => {
+    await assert.rejects(
+      startLab({ nodes: 3, profile: ['trixie', 'dhcpcd'] }),
+      /one profile per node: 3 nodes, 2 profiles/,
+    );
+  });
+});

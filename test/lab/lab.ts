@@ -2,11 +2,14 @@
 // per node, for tests that drive the wizard against something that behaves like a cluster.
 //
 //   const lab = await startLab({ nodes: 4, profile: 'dhcpcd' });
+//   startLab({ nodes: 4, profile: ['trixie', 'networkmanager', 'dhcpcd', 'ifupdown'] })
+//                                     a mixed lab: one profile per node by index
 //   lab.subnet                        '127.61.7.0/24': free for the wizard's static addresses
 //   lab.staticAddress(host)           '127.61.7.<host>', an address in that subnet
 //   lab.user, lab.password            'pi', 'raspberry'
 //   lab.nodes[0]                      the future master; every node is a LabNode:
 //     .index, .dhcpAddress            the lease the lab's DHCP server holds for its MAC
+//     .profile                        the network stack its card has
 //     .address()                      eth0's address this boot, as its network stack set it
 //     .bootCount                      boots so far (1 after startLab)
 //     .runAsPi(cmd, opts)             bash -c cmd inside the node (its PID, mount, UTS and network
@@ -65,8 +68,12 @@ export type NetworkProfile = 'dhcpcd' | 'networkmanager' | 'ifupdown' | 'trixie'
 
 export interface LabOptions {
   nodes: number;
-  /** Which network stack and stock configuration the cards have. Default 'networkmanager' (Bookworm). */
-  profile?: NetworkProfile;
+  /**
+   * Which network stack and stock configuration the cards have: one profile for all nodes, or one
+   * per node by index (a mixed cluster: exactly `nodes` of them). Default 'networkmanager'
+   * (Bookworm).
+   */
+  profile?: NetworkProfile | readonly NetworkProfile[];
   /** Every node has the same SSH host keys and /etc/machine-id, as after copying one card with dd. */
   clonedCards?: boolean;
   /** 'password' (default): sudo asks pi's password. 'nopasswd': Raspberry Pi Imager's sudoers file. */
@@ -103,6 +110,7 @@ export interface RunResult {
 export interface LabNode {
   readonly index: number;
   readonly dhcpAddress: string;
+  readonly profile: NetworkProfile;
   readonly bootCount: number;
   address(): string;
   runAsPi(command: string, options?: RunOptions): Promise<RunResult>;
@@ -288,6 +296,7 @@ type Power = 'booting' | 'up' | 'rebooting' | 'off' | 'failed' | 'stopped';
 
 class FakePi implements LabNode {
   readonly index: number;
+  readonly profile: NetworkProfile;
   bootCount = 0;
   #lab: LabSettings;
   #dir: string;
@@ -305,6 +314,7 @@ class FakePi implements LabNode {
   constructor(lab: LabSettings, index: number) {
     this.#lab = lab;
     this.index = index;
+    this.profile = typeof lab.profile === 'string' ? lab.profile : lab.profile[index]!;
     this.#dir = `${lab.dir}/node${index}`;
     this.#address = this.dhcpAddress;
   }
@@ -329,7 +339,7 @@ class FakePi implements LabNode {
 
   /**
    * Mounts and provisions the node's card (once per lab); with a template (a provisioned card of
-   * the same lab), copies its layers and gives the card only its own identity.
+   * the same lab and the same profile), copies its layers and gives the card only its own identity.
    */
   async insertCard(template?: string): Promise<void> {
     mkdirSync(this.#dir, { recursive: true });
@@ -337,7 +347,7 @@ class FakePi implements LabNode {
       PATH: rootPath,
       LANG: 'C.UTF-8',
       NODE_DIR: this.#dir,
-      PROFILE: this.#lab.profile,
+      PROFILE: this.profile,
       PI_PASSWORD: this.#lab.password,
       SUDO_MODE: this.#lab.sudo,
       LAB_SCRIPTS: scriptsDir,
@@ -512,7 +522,7 @@ class FakePi implements LabNode {
     if (this.#power === 'up' && this.#bootAddresses?.length === 0) {
       const log = await this.#stackLog();
       throw new Error(
-        `node ${this.index} is up (boot ${this.bootCount}) but its network stack (${this.#lab.profile}) gave eth0 no address in ${timeoutMs} ms: unreachable, as a Pi would be${log}${stderr ? `\n${stderr}` : ''}`,
+        `node ${this.index} is up (boot ${this.bootCount}) but its network stack (${this.profile}) gave eth0 no address in ${timeoutMs} ms: unreachable, as a Pi would be${log}${stderr ? `\n${stderr}` : ''}`,
       );
     }
     throw new Error(
@@ -522,7 +532,7 @@ class FakePi implements LabNode {
 
   /** The end of the boot's network stack log, for a message. */
   async #stackLog(): Promise<string> {
-    const unit = { dhcpcd: 'dhcpcd', ifupdown: 'networking' }[this.#lab.profile as string];
+    const unit = { dhcpcd: 'dhcpcd', ifupdown: 'networking' }[this.profile as string];
     const path = `/run/pcw-lab/${unit ?? 'NetworkManager'}.log`;
     const text = await this.readFile(path).catch(() => '');
     const tail = text.trim().split('\n').slice(-12).join('\n');
@@ -608,7 +618,7 @@ class FakePi implements LabNode {
 interface LabSettings {
   dir: string;
   nodes: number;
-  profile: NetworkProfile;
+  profile: NetworkProfile | readonly NetworkProfile[];
   password: string;
   sudo: 'password' | 'nopasswd';
   rebootDelayMs: number;
@@ -896,6 +906,11 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > 64) {
     throw new Error(`fake Pi lab: nodes must be 1..64, not ${options.nodes}`);
   }
+  if (typeof options.profile === 'object' && options.profile.length !== options.nodes) {
+    throw new Error(
+      `fake Pi lab: one profile per node: ${options.nodes} nodes, ${options.profile.length} profiles`,
+    );
+  }
   const { staticPrefix, dhcpPrefix, claim } = await claimAddressRanges();
   removeLabsOfDeadProcesses();
   const packages = networkStackPackages();
@@ -924,9 +939,15 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     await settings.network.start(packages, () =>
       lab.nodes.map((node) => ({ mac: node.mac, address: node.dhcpAddress })),
     );
-    const [first, ...others] = lab.nodes;
-    await first!.insertCard();
-    await Promise.all(others.map((node) => node.insertCard(first!.cardDirectory)));
+    // The first card of each profile is provisioned in full; the others copy its layers.
+    const firsts = new Map<NetworkProfile, FakePi>();
+    for (const node of lab.nodes) if (!firsts.has(node.profile)) firsts.set(node.profile, node);
+    for (const node of firsts.values()) await node.insertCard();
+    await Promise.all(
+      lab.nodes
+        .filter((node) => firsts.get(node.profile) !== node)
+        .map((node) => node.insertCard(firsts.get(node.profile)!.cardDirectory)),
+    );
     await Promise.all(lab.nodes.map((node) => node.boot()));
     await Promise.all(lab.nodes.map((node) => node.waitUntilUp({ timeoutMs: 60_000 })));
   } catch (error) {

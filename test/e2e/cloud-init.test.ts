@@ -8,6 +8,7 @@ import { after, describe, test } from 'node:test';
 import { cloudInitDropIn, cloudInitHostsTemplate } from '../../source/steps/cloud-init.js';
 import { networkManagerProfilePath } from '../../source/steps/network-config.js';
 import { type Lab, startLab } from '../lab/lab.js';
+import { assertSetupHolds } from './assert-setup.js';
 import { drive, labPlan } from './drive.js';
 
 const profile = networkManagerProfilePath('eth0');
@@ -35,26 +36,6 @@ async function snapshot(lab: Lab): Promise<string> {
     parts.push(listing.stdout);
   }
   return parts.join('\n');
-}
-
-async function assertSetupHolds(lab: Lab, rows: ReturnType<typeof labPlan>['rows']) {
-  for (const [index, node] of lab.nodes.entries()) {
-    const row = rows[index]!;
-    assert.equal(node.address(), row.address, `${row.hostname} is at its static address`);
-    assert.equal(await node.hostname(), row.hostname);
-    const hosts = await node.readFile('/etc/hosts');
-    assert.equal(hosts.split('# BEGIN pi-cluster-wizard pi-cluster-network').length, 2, hosts);
-    assert.match(hosts, new RegExp(`^127\\.0\\.1\\.1\\t${row.hostname}$`, 'm'), hosts);
-    const logins = await node.runAsPi(
-      `for h in ${rows.map((each) => each.hostname).join(' ')}; do ssh -n -o BatchMode=yes "$h" hostname; done`,
-      { timeoutMs: 60_000 },
-    );
-    assert.equal(
-      logins.stdout,
-      rows.map((each) => `${each.hostname}\n`).join(''),
-      `${row.hostname}: ${logins.stderr}`,
-    );
-  }
 }
 
 describe('Raspberry Pi OS Trixie as Imager 2.x writes it (cloud-init, netplan, password sudo)', {

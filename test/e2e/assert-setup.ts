@@ -1,0 +1,29 @@
+// What a finished setup promises on every node, checked from outside and by plain OpenSSH.
+import assert from 'node:assert/strict';
+import type { Lab } from '../lab/lab.js';
+import type { labPlan } from './drive.js';
+
+/**
+ * Every node at its static address with its hostname, exactly one cluster block in /etc/hosts
+ * with 127.0.1.1 naming the node, and `ssh <name> hostname` answering from every node to every node
+ * without a prompt (the N x N logins).
+ */
+export async function assertSetupHolds(lab: Lab, rows: ReturnType<typeof labPlan>['rows']) {
+  for (const [index, node] of lab.nodes.entries()) {
+    const row = rows[index]!;
+    assert.equal(node.address(), row.address, `${row.hostname} is at its static address`);
+    assert.equal(await node.hostname(), row.hostname);
+    const hosts = await node.readFile('/etc/hosts');
+    assert.equal(hosts.split('# BEGIN pi-cluster-wizard pi-cluster-network').length, 2, hosts);
+    assert.match(hosts, new RegExp(`^127\\.0\\.1\\.1\\t${row.hostname}$`, 'm'), hosts);
+    const logins = await node.runAsPi(
+      `for h in ${rows.map((each) => each.hostname).join(' ')}; do ssh -n -o BatchMode=yes "$h" hostname; done`,
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(
+      logins.stdout,
+      rows.map((each) => `${each.hostname}\n`).join(''),
+      `${row.hostname}: ${logins.stderr}`,
+    );
+  }
+}

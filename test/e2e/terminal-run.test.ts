@@ -63,14 +63,21 @@ async function fileExists(node: LabNode, path: string): Promise<boolean> {
   );
 }
 
-describe('the wizard in a terminal on the master of 5 fake Pis (Trixie, cloud-init)', { timeout: 1_200_000 }, () => {
+describe('the wizard in a terminal on the master of 5 fake Pis (Trixie, cloud-init)', {
+  timeout: 1_200_000,
+}, () => {
   const labs: Lab[] = [];
   after(() => Promise.all(labs.map((lab) => lab.stop())));
   /** The files after the uninterrupted run, without what differs from lab to lab. */
   let uninterrupted: Record<string, string> | undefined;
 
   test('the whole setup from the screens: plan, Start, the master reboots, log in again, resume', async () => {
-    const lab = await startLab({ nodes: 5, profile: 'trixie', sudo: 'password', rebootDelayMs: 300 });
+    const lab = await startLab({
+      nodes: 5,
+      profile: 'trixie',
+      sudo: 'password',
+      rebootDelayMs: 300,
+    });
     labs.push(lab);
     const master = lab.nodes[0]!;
     const bootsBefore = master.bootCount;
@@ -201,7 +208,12 @@ describe('the wizard in a terminal on the master of 5 fake Pis (Trixie, cloud-in
 
   test('kill -9 in the middle of the Keys section, then resume: the same files as without it', async () => {
     assert.ok(uninterrupted, 'needs the files of the uninterrupted run');
-    const lab = await startLab({ nodes: 5, profile: 'trixie', sudo: 'password', rebootDelayMs: 300 });
+    const lab = await startLab({
+      nodes: 5,
+      profile: 'trixie',
+      sudo: 'password',
+      rebootDelayMs: 300,
+    });
     labs.push(lab);
     const master = lab.nodes[0]!;
     const worker4 = lab.nodes[4]!;

@@ -5,9 +5,22 @@
 //
 //   bash bench/run.sh [--sizes 1,8,16,32] [--rss 1,32,64] [--only wizard,guide,ansible,startup]
 //                     [--out NAME] [--from bench/results/NAME.json (draw again, measure nothing)]
+//                     [--runs 9 (start-up rounds)] [--compare OTHER/dist/cli.js (start-up of
+//                     another build, in the same rounds)]
+//   bash bench/run.sh --from bench/results/results.json --only startup   (measure start-up again,
+//                                                                          keep the rest)
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { configDirVariable } from '../source/session/session-file.js';
 import { labPlan } from '../test/e2e/drive.js';
 import { type Lab, startLab } from '../test/lab/lab.js';
 import { drawTimeChart, type Series } from './time-chart.js';
@@ -26,6 +39,10 @@ const sizes = option('sizes', '1,8,16,32').split(',').map(Number);
 const rssSizes = option('rss', '1,32,64').split(',').map(Number);
 const outName = option('out', 'results');
 const only = new Set(option('only', 'wizard,guide,ansible,startup').split(','));
+const startupRuns = Number(option('runs', '9'));
+const compareCli = option('compare', '');
+const startupColumns = 100;
+const startupRows = 30;
 
 const seconds = (ms: number | undefined) =>
   ms === undefined || Number.isNaN(ms) ? '–' : (ms / 1000).toFixed(1);
@@ -278,48 +295,88 @@ async function ansibleRun(nodes: number, forks: number): Promise<number> {
   });
 }
 
-/** Milliseconds until the child prints `ready` (or exits, when `ready` is undefined); median of runs. */
-async function startupMs(command: string[], ready: string | undefined, runs = 9): Promise<number> {
-  const times: number[] = [];
-  for (let run = 0; run < runs; run++) {
-    const started = process.hrtime.bigint();
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn(command[0]!, command.slice(1), {
-        stdio: ['pipe', 'pipe', 'ignore'],
-        env: {
-          ...process.env,
-          PI_CLUSTER_WIZARD_CONFIG_DIR: `/tmp/pcw-bench-config-${process.pid}`,
-          TERM: 'xterm-256color',
-          COLUMNS: '100',
-          LINES: '30',
-        },
-      });
-      let seen = '';
-      let done = false;
-      const finish = () => {
-        if (done) return;
-        done = true;
-        times.push(Number(process.hrtime.bigint() - started) / 1e6);
-        if (ready !== undefined && child.pid !== undefined) child.kill('SIGKILL');
-        resolve();
-      };
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        seen += chunk;
-        if (ready !== undefined && seen.includes(ready)) finish();
-      });
-      child.once('error', reject);
-      child.once('exit', (code) => {
-        if (ready === undefined) finish();
-        else if (!done)
-          reject(new Error(`${command.join(' ')} ended (${code}) before ${ready}:\n${seen}`));
-      });
-      setTimeout(() => {
-        if (!done) reject(new Error(`${command.join(' ')} never printed ${ready}:\n${seen}`));
-      }, 20_000).unref();
-    });
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+/** One command timed at start-up: until it prints `ready`, or until it exits when there is none. */
+interface StartupCommand {
+  name: string;
+  command: string[];
+  ready?: string;
 }
+
+/** Milliseconds until the child prints `ready` (or exits), with a fresh empty session directory. */
+async function startupOnce({ command, ready }: StartupCommand, under: string): Promise<number> {
+  const configDir = mkdtempSync(`${under}/config-`);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    [configDirVariable]: configDir,
+    TERM: 'xterm-256color',
+    COLUMNS: `${startupColumns}`,
+    LINES: `${startupRows}`,
+  };
+  // With CI set Ink draws only the last frame.
+  delete env.CI;
+  const started = process.hrtime.bigint();
+  return await new Promise<number>((resolve, reject) => {
+    const child = spawn(command[0]!, command.slice(1), {
+      stdio: ['pipe', 'pipe', 'ignore'],
+      env,
+    });
+    let seen = '';
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      resolve(Number(process.hrtime.bigint() - started) / 1e6);
+      if (ready !== undefined && child.pid !== undefined) child.kill('SIGKILL');
+    };
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      seen += chunk;
+      if (ready !== undefined && seen.includes(ready)) finish();
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (ready === undefined) finish();
+      else if (!done)
+        reject(new Error(`${command.join(' ')} ended (${code}) before ${ready}:\n${seen}`));
+    });
+    setTimeout(() => {
+      if (!done) reject(new Error(`${command.join(' ')} never printed ${ready}:\n${seen}`));
+    }, 20_000).unref();
+  });
+}
+
+/**
+ * The median milliseconds of each command over `runs` rounds. The commands take turns within a
+ * round, so load from anything else on the machine falls on all of them alike and their ratios
+ * hold even when the absolute times do not.
+ */
+async function startupMs(commands: StartupCommand[], runs = startupRuns): Promise<number[]> {
+  const times = commands.map((): number[] => []);
+  // A killed wizard may still save its session on the way out: the directories go at the end.
+  const under = mkdtempSync(`${tmpdir()}/pcw-bench-startup-`);
+  try {
+    for (let run = 0; run < runs; run++) {
+      for (const [index, command] of commands.entries()) {
+        times[index]!.push(await startupOnce(command, under));
+      }
+    }
+  } finally {
+    await delay(500);
+    rmSync(under, { recursive: true, force: true });
+  }
+  return times.map((each) => each.sort((a, b) => a - b)[Math.floor(each.length / 2)]!);
+}
+
+/** The wizard with no arguments in a pseudo-terminal of a fixed size (`script`; Ink draws only at a terminal). */
+const firstFrameCommand = (cliPath: string): StartupCommand => ({
+  name: 'first frame',
+  command: [
+    'script',
+    '-qfec',
+    `stty cols ${startupColumns} rows ${startupRows} && exec node ${cliPath}`,
+    '/dev/null',
+  ],
+  ready: 'Begin',
+});
 
 interface Results {
   machine: string;
@@ -327,12 +384,25 @@ interface Results {
   guide: { nodes: number; ms: number }[];
   ansible: { nodes: number; forks: number | 'N'; ms: number }[];
   ansibleProblem?: string;
+  /** When the wizard, guide and Ansible runs were measured (YYYY-MM-DD). */
+  date?: string;
   startup?: {
+    /** When and under what load start-up was measured (it can be measured again on its own). */
+    date?: string;
+    machine?: string;
+    runs?: number;
+    terminal?: string;
     nodeMs: number;
     helpMs: number;
     firstFrameMs: number;
+    /** Another build (--compare), timed in the same rounds. */
+    compare?: { cli: string; helpMs: number; firstFrameMs: number };
   };
 }
+
+const today = () => new Date().toISOString().slice(0, 10);
+const machine = () =>
+  `${readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm)?.length ?? '?'} cores, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} at start`;
 
 function ansibleInstalled(): string | undefined {
   try {
@@ -345,7 +415,8 @@ function ansibleInstalled(): string | undefined {
 
 async function main(): Promise<void> {
   const results: Results = {
-    machine: `${readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm)?.length ?? '?'} cores, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} at start`,
+    machine: machine(),
+    date: today(),
     wizard: [],
     guide: [],
     ansible: [],
@@ -353,20 +424,43 @@ async function main(): Promise<void> {
   const log = (text: string) => process.stderr.write(`${new Date().toISOString()} ${text}\n`);
   const from = option('from', '');
   if (from !== '') {
-    // Only draw again: the tables and chart of results measured before.
+    // Draw again the tables and chart of results measured before; with --only startup, measure
+    // start-up again and keep the rest.
     Object.assign(results, JSON.parse(readFileSync(from, 'utf8')));
-    only.clear();
+    if (!process.argv.includes('--only')) only.clear();
+    else if ([...only].some((part) => part !== 'startup')) {
+      throw new Error('with --from only start-up can be measured again (--only startup)');
+    }
   }
   if (only.has('startup')) {
-    const nodeMs = await startupMs(['node', '-e', '0'], undefined);
-    const helpMs = await startupMs(['node', cli, '--help'], undefined);
-    // Ink draws only at a terminal: `script` gives it a pseudo-terminal.
-    const firstFrameMs = await startupMs(
-      ['script', '-qfec', `node ${cli} --fresh`, '/dev/null'],
-      'Begin',
-    );
-    results.startup = { nodeMs, helpMs, firstFrameMs };
-    log(`startup ${JSON.stringify(results.startup)}`);
+    const startedUnder = machine();
+    const commands: StartupCommand[] = [
+      { name: 'node -e 0', command: ['node', '-e', '0'] },
+      { name: '--help', command: ['node', cli, '--help'] },
+      firstFrameCommand(cli),
+    ];
+    if (compareCli) {
+      commands.push(
+        { name: 'other --help', command: ['node', compareCli, '--help'] },
+        { ...firstFrameCommand(compareCli), name: 'other first frame' },
+      );
+    }
+    const [nodeMs, helpMs, firstFrameMs, otherHelpMs, otherFirstFrameMs] =
+      await startupMs(commands);
+    results.startup = {
+      date: today(),
+      machine: startedUnder,
+      runs: startupRuns,
+      terminal: `${startupColumns}×${startupRows}`,
+      nodeMs: nodeMs!,
+      helpMs: helpMs!,
+      firstFrameMs: firstFrameMs!,
+      ...(compareCli
+        ? { compare: { cli: compareCli, helpMs: otherHelpMs!, firstFrameMs: otherFirstFrameMs! } }
+        : {}),
+    };
+    const medians = [nodeMs, helpMs, firstFrameMs, otherHelpMs, otherFirstFrameMs];
+    log(`startup: ${commands.map((c, i) => `${c.name} ${medians[i]?.toFixed(0)} ms`).join(', ')}`);
   }
   const wizardSizes = [...new Set([...sizes, ...rssSizes])].sort((a, b) => a - b);
   for (const nodes of wizardSizes) {
@@ -428,7 +522,7 @@ function chart(results: Results): string {
 
 function formatReport(results: Results): string {
   const out: string[] = [];
-  out.push(`# Benchmarks (${new Date().toISOString().slice(0, 10)}, ${results.machine})`, '');
+  out.push(`# Benchmarks (${results.date ?? today()}, ${results.machine})`, '');
   out.push(
     `Fresh fake Pi labs (dhcpcd profile, reboot delay ${rebootDelayMs} ms). Times are wall-clock seconds for the whole setup: network, reboots (the master's included), keys, verify.`,
     '',
@@ -465,11 +559,27 @@ function formatReport(results: Results): string {
     'Sections: preflight (connect, read every node), network (static-ip, hostname, hosts, ssh), reboot (workers, then the master, until it answers), resume (the second run re-checking the finished steps), keys (keys, fan-in, fan-out, known-hosts), verify (every node logs into every other).',
   );
   if (results.startup) {
-    const { nodeMs, helpMs, firstFrameMs } = results.startup;
-    out.push('', '| start-up (median of 9) | ms |', '|---|---:|');
-    out.push(`| node -e 0 | ${nodeMs.toFixed(0)} |`);
-    out.push(`| pi-cluster-wizard --help | ${helpMs.toFixed(0)} |`);
-    out.push(`| pi-cluster-wizard, first frame | ${firstFrameMs.toFixed(0)} |`);
+    const { nodeMs, helpMs, firstFrameMs, compare } = results.startup;
+    const ms = (value: number) => `${value.toFixed(0)} | ${(value / nodeMs).toFixed(2)} ×`;
+    const other = (value: number | undefined) =>
+      compare && value !== undefined ? ` ${ms(value)} |` : '';
+    out.push(
+      '',
+      `| start-up (median of ${results.startup.runs ?? 9}) | ms | × node -e 0 |${compare ? ' other build: ms | × node -e 0 |' : ''}`,
+      `|---|---:|---:|${compare ? '---:|---:|' : ''}`,
+    );
+    out.push(`| node -e 0 | ${ms(nodeMs)} |${other(compare ? nodeMs : undefined)}`);
+    out.push(`| pi-cluster-wizard --help | ${ms(helpMs)} |${other(compare?.helpMs)}`);
+    out.push(
+      `| pi-cluster-wizard, first frame | ${ms(firstFrameMs)} |${other(compare?.firstFrameMs)}`,
+    );
+    const when = results.startup.date
+      ? `Measured ${results.startup.date} (${results.startup.machine}), `
+      : '';
+    out.push(
+      '',
+      `${when}the commands taking turns in each round; the first frame is the wizard with no arguments in a ${results.startup.terminal ?? ''} pseudo-terminal (\`script\`) and an empty session directory, until the welcome screen shows.${compare ? ` Other build: \`${compare.cli}\`.` : ''}`,
+    );
   }
   out.push('', '| target | measured | result |', '|---|---|---|');
   const target = (name: string, measured: number | undefined, text: string, pass: boolean) =>

@@ -1,8 +1,8 @@
 // The command line: flags to a command and its options, or the text and exit code to end with.
 // Node's util.parseArgs in strict mode, driven by the one flag table (flags.ts). No Ink here, so
 // colour can be switched off before anything that draws is imported.
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import packageJson from '../../package.json' with { type: 'json' };
 import { exitCodes } from '../commands/exit-codes.js';
 import { sessionNameProblem } from '../session/session-file.js';
 import { isStepId, type StepId, stepIds } from '../steps/step.js';
@@ -175,13 +175,6 @@ function flagProblem(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
-function packageVersion(): string {
-  const packageJson = JSON.parse(
-    readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
-  ) as { version?: string };
-  return packageJson.version ?? 'unknown';
-}
-
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): CommandLine {
   const problem = flagProblem(argv);
   if (problem) return usage(problem);
@@ -194,7 +187,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const { values, positionals } = parsed;
   if (values.help) return { kind: 'exit', exitCode: exitCodes.done, stdout: `${helpText}\n` };
   if (values.version)
-    return { kind: 'exit', exitCode: exitCodes.done, stdout: `${packageVersion()}\n` };
+    return { kind: 'exit', exitCode: exitCodes.done, stdout: `${packageJson.version}\n` };
 
   const [first, ...rest] = positionals;
   if (first !== undefined && !commandNames.has(first)) {

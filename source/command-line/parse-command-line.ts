@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import packageJson from '../../package.json' with { type: 'json' };
 import { exitCodes } from '../commands/exit-codes.js';
-import { sessionNameProblem } from '../session/session-file.js';
+import { sessionNameProblem } from '../session/session-name.js';
 import { isStepId, type StepId, stepIds } from '../steps/step.js';
 import { type CommandName, type FlagSpec, flagsByName, flagTable, planFlags } from './flags.js';
 

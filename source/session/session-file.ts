@@ -9,14 +9,6 @@ import { readSavedSession, type SavedSession, sessionSchemaVersion } from './sav
 /** Tests and people with several set-ups point this at a directory of their own. */
 export const configDirVariable = 'PI_CLUSTER_WIZARD_CONFIG_DIR';
 
-const sessionNamePattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-
-/** Why a --session NAME cannot be used, or undefined when it can. */
-export function sessionNameProblem(name: string): string | undefined {
-  if (sessionNamePattern.test(name)) return undefined;
-  return `--session ${JSON.stringify(name)} is not a usable name: use letters, digits, - and _ (starting with a letter or digit, at most 64 characters), e.g. --session lab-2`;
-}
-
 /** $PI_CLUSTER_WIZARD_CONFIG_DIR, else $XDG_CONFIG_HOME/pi-cluster-wizard or ~/.config/… */
 export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {
   const own = env[configDirVariable];

@@ -9,7 +9,6 @@ import {
   configDirVariable,
   defaultConfigDir,
   openSessionFile,
-  sessionNameProblem,
 } from '../../source/session/session-file.js';
 import { createAppStore } from '../../source/store/app-store.js';
 import { persistSession, toSavedSession } from '../../source/store/persist-session.js';
@@ -123,15 +122,6 @@ describe('session file', () => {
     assert.equal(opened.saved, undefined);
     assert.match(opened.notice ?? '', /cannot be saved/);
     assert.match(opened.save(session) ?? '', /cannot be saved .*kept only until you quit/);
-  });
-
-  test('session names: letters, digits, - and _', () => {
-    for (const good of ['default', 'lab-2', 'Cluster_A', '7']) {
-      assert.equal(sessionNameProblem(good), undefined, good);
-    }
-    for (const bad of ['', '../x', 'a b', '-x', 'a/b', 'x'.repeat(65), 'ä']) {
-      assert.match(sessionNameProblem(bad) ?? '', /not a usable name/, bad);
-    }
   });
 
   test('the config directory comes from the environment', () => {

@@ -6,7 +6,7 @@
 //   bash bench/run.sh [--sizes 1,8,16,32] [--rss 1,32,64] [--only wizard,guide,ansible,startup]
 //                     [--out NAME] [--from bench/results/NAME.json (draw again, measure nothing)]
 //                     [--runs 9 (start-up rounds)] [--compare OTHER/dist/cli.js (start-up of
-//                     another build, in the same rounds)]
+//                     another build, in the same rounds) [--compare-name 'what it is']]
 //   bash bench/run.sh --from bench/results/results.json --only startup   (measure start-up again,
 //                                                                          keep the rest)
 import { spawn } from 'node:child_process';
@@ -41,6 +41,7 @@ const outName = option('out', 'results');
 const only = new Set(option('only', 'wizard,guide,ansible,startup').split(','));
 const startupRuns = Number(option('runs', '9'));
 const compareCli = option('compare', '');
+const compareName = option('compare-name', compareCli);
 const startupColumns = 100;
 const startupRows = 30;
 
@@ -366,17 +367,20 @@ async function startupMs(commands: StartupCommand[], runs = startupRuns): Promis
   return times.map((each) => each.sort((a, b) => a - b)[Math.floor(each.length / 2)]!);
 }
 
-/** The wizard with no arguments in a pseudo-terminal of a fixed size (`script`; Ink draws only at a terminal). */
-const firstFrameCommand = (cliPath: string): StartupCommand => ({
-  name: 'first frame',
+/** A command in a pseudo-terminal of a fixed size (`script`, then `stty`): Ink draws only there. */
+const inTerminal = (name: string, command: string, ready?: string): StartupCommand => ({
+  name,
   command: [
     'script',
     '-qfec',
-    `stty cols ${startupColumns} rows ${startupRows} && exec node ${cliPath}`,
+    `stty cols ${startupColumns} rows ${startupRows} && exec ${command}`,
     '/dev/null',
   ],
-  ready: 'Begin',
+  ...(ready === undefined ? {} : { ready }),
 });
+/** The wizard with no arguments, until its welcome screen shows. */
+const firstFrameCommand = (cliPath: string) =>
+  inTerminal('first frame', `node ${cliPath}`, 'Begin');
 
 interface Results {
   machine: string;
@@ -393,10 +397,12 @@ interface Results {
     runs?: number;
     terminal?: string;
     nodeMs: number;
+    /** `node -e 0` in the same pseudo-terminal as the first frame: what the terminal adds. */
+    terminalNodeMs?: number;
     helpMs: number;
     firstFrameMs: number;
     /** Another build (--compare), timed in the same rounds. */
-    compare?: { cli: string; helpMs: number; firstFrameMs: number };
+    compare?: { cli: string; name?: string; helpMs: number; firstFrameMs: number };
   };
 }
 
@@ -436,6 +442,7 @@ async function main(): Promise<void> {
     const startedUnder = machine();
     const commands: StartupCommand[] = [
       { name: 'node -e 0', command: ['node', '-e', '0'] },
+      inTerminal('node -e 0 in the terminal', 'node -e 0'),
       { name: '--help', command: ['node', cli, '--help'] },
       firstFrameCommand(cli),
     ];
@@ -445,21 +452,28 @@ async function main(): Promise<void> {
         { ...firstFrameCommand(compareCli), name: 'other first frame' },
       );
     }
-    const [nodeMs, helpMs, firstFrameMs, otherHelpMs, otherFirstFrameMs] =
-      await startupMs(commands);
+    const medians = await startupMs(commands);
+    const [nodeMs, terminalNodeMs, helpMs, firstFrameMs, otherHelpMs, otherFirstFrameMs] = medians;
     results.startup = {
       date: today(),
       machine: startedUnder,
       runs: startupRuns,
       terminal: `${startupColumns}×${startupRows}`,
       nodeMs: nodeMs!,
+      terminalNodeMs: terminalNodeMs!,
       helpMs: helpMs!,
       firstFrameMs: firstFrameMs!,
       ...(compareCli
-        ? { compare: { cli: compareCli, helpMs: otherHelpMs!, firstFrameMs: otherFirstFrameMs! } }
+        ? {
+            compare: {
+              cli: compareCli,
+              name: compareName,
+              helpMs: otherHelpMs!,
+              firstFrameMs: otherFirstFrameMs!,
+            },
+          }
         : {}),
     };
-    const medians = [nodeMs, helpMs, firstFrameMs, otherHelpMs, otherFirstFrameMs];
     log(`startup: ${commands.map((c, i) => `${c.name} ${medians[i]?.toFixed(0)} ms`).join(', ')}`);
   }
   const wizardSizes = [...new Set([...sizes, ...rssSizes])].sort((a, b) => a - b);
@@ -559,7 +573,7 @@ function formatReport(results: Results): string {
     'Sections: preflight (connect, read every node), network (static-ip, hostname, hosts, ssh), reboot (workers, then the master, until it answers), resume (the second run re-checking the finished steps), keys (keys, fan-in, fan-out, known-hosts), verify (every node logs into every other).',
   );
   if (results.startup) {
-    const { nodeMs, helpMs, firstFrameMs, compare } = results.startup;
+    const { nodeMs, terminalNodeMs, helpMs, firstFrameMs, compare } = results.startup;
     const ms = (value: number) => `${value.toFixed(0)} | ${(value / nodeMs).toFixed(2)} ×`;
     const other = (value: number | undefined) =>
       compare && value !== undefined ? ` ${ms(value)} |` : '';
@@ -569,17 +583,22 @@ function formatReport(results: Results): string {
       `|---|---:|---:|${compare ? '---:|---:|' : ''}`,
     );
     out.push(`| node -e 0 | ${ms(nodeMs)} |${other(compare ? nodeMs : undefined)}`);
+    if (terminalNodeMs !== undefined) {
+      out.push(
+        `| node -e 0 in the terminal | ${ms(terminalNodeMs)} |${other(compare ? terminalNodeMs : undefined)}`,
+      );
+    }
     out.push(`| pi-cluster-wizard --help | ${ms(helpMs)} |${other(compare?.helpMs)}`);
     out.push(
       `| pi-cluster-wizard, first frame | ${ms(firstFrameMs)} |${other(compare?.firstFrameMs)}`,
     );
-    const when = results.startup.date
-      ? `Measured ${results.startup.date} (${results.startup.machine}), `
-      : '';
-    out.push(
-      '',
-      `${when}the commands taking turns in each round; the first frame is the wizard with no arguments in a ${results.startup.terminal ?? ''} pseudo-terminal (\`script\`) and an empty session directory, until the welcome screen shows.${compare ? ` Other build: \`${compare.cli}\`.` : ''}`,
-    );
+    // Results from before the commands took turns have no date and no note.
+    if (results.startup.date) {
+      out.push(
+        '',
+        `Measured ${results.startup.date} (${results.startup.machine}), the commands taking turns in each round; the first frame is the wizard with no arguments in a ${results.startup.terminal} pseudo-terminal (\`script\`) and an empty session directory, until the welcome screen shows; "in the terminal" is \`node -e 0\` the same way, what the terminal alone adds.${compare ? ` Other build: ${compare.name ?? `\`${compare.cli}\``}.` : ''}`,
+      );
+    }
   }
   out.push('', '| target | measured | result |', '|---|---|---|');
   const target = (name: string, measured: number | undefined, text: string, pass: boolean) =>

@@ -31,10 +31,10 @@ function runPiped(args: string[], env: Record<string, string> = {}) {
   });
 }
 
-function wizardIn(terminalConfigDir: string, args = '', env = '') {
+function wizardIn(terminalConfigDir: string, args = '', env = '', program = cli) {
   return new Terminal(
     // Without CI: Ink draws only the last frame when it believes it runs in CI (CI=true there).
-    `env -u CI PI_CLUSTER_WIZARD_CONFIG_DIR=${terminalConfigDir} TERM=xterm-256color ${env} ${process.execPath} ${cli} ${args}`,
+    `env -u CI PI_CLUSTER_WIZARD_CONFIG_DIR=${terminalConfigDir} TERM=xterm-256color ${env} ${process.execPath} ${program} ${args}`,
   );
 }
 
@@ -195,6 +195,47 @@ describe('the built wizard in a terminal', () => {
         }
       }
     } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('what the package ships', () => {
+  test('runs from the packed files alone, no node_modules: --version, status, the first frame', async () => {
+    const packed = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(packed.status, 0, packed.stderr);
+    const [listing] = JSON.parse(packed.stdout) as Array<{ files: Array<{ path: string }> }>;
+    const installed = fs.mkdtempSync(path.join(os.tmpdir(), 'pcw-packed-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcw-packed-config-'));
+    const packedCli = path.join(installed, 'dist', 'cli.js');
+    try {
+      for (const { path: file } of listing?.files ?? []) {
+        fs.mkdirSync(path.dirname(path.join(installed, file)), { recursive: true });
+        fs.copyFileSync(path.join(root, file), path.join(installed, file));
+      }
+      const run = (args: string[]) =>
+        spawnSync(process.execPath, [packedCli, ...args], {
+          encoding: 'utf8',
+          env: { ...process.env, PI_CLUSTER_WIZARD_CONFIG_DIR: dir },
+          timeout: 15_000,
+        });
+      assert.equal(run(['--version']).stdout, `${version}\n`);
+      const status = run(['status', '--json']);
+      assert.match(status.stdout, /"planned":false/, status.stderr);
+      const terminal = wizardIn(dir, '', '', packedCli);
+      try {
+        await terminal.waitFor('Begin: describe the cluster', 30_000);
+        terminal.send('C-c');
+        assert.equal(await terminal.exitCode(), 130);
+      } finally {
+        terminal.close();
+      }
+    } finally {
+      fs.rmSync(installed, { recursive: true, force: true });
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -5,7 +5,26 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "$#" -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name '*.test.ts' -o -name '*.test.tsx' | sort); fi
+# The longest files first (each is minutes of fake Pis booting and running the setup): two run at a
+# time, so starting them early keeps both slots busy to the end instead of one long file last.
+longest=(
+  test/faults/step-faults.test.ts
+  test/e2e/terminal-run.test.ts
+  test/e2e/setup.test.ts
+  test/faults/sigkill-resume.test.ts
+  test/e2e/cloud-init.test.ts
+  test/e2e/reboot-refusals.test.ts
+  test/e2e/plan-and-partial.test.ts
+  test/lab/daemons.test.ts
+)
+if [ "$#" -gt 0 ]; then
+  files=("$@")
+else
+  files=()
+  for file in "${longest[@]}"; do [ -f "$file" ] && files+=("$file"); done
+  mapfile -t rest < <(find test -name '*.test.ts' -o -name '*.test.tsx' | sort | grep -vxF -f <(printf '%s\n' "${longest[@]}"))
+  files+=("${rest[@]}")
+fi
 
 run() {
   node --import tsx --test --test-concurrency=2 --test-reporter=spec "${files[@]}"

@@ -13,8 +13,8 @@
 // sshd then changes nothing. worker6 is unreachable only at the preflight boundary (from the start):
 // at any boundary a fault met at connection time stops the node before a single command runs
 // (worker2 and worker4 show that at every boundary), so more unreachable cells would only add 14 s
-// of retries each. The walk is split in two test files (network steps, key steps) that run side by
-// side.
+// of retries each. One test file walks every step on one pair of labs (two files, one for the
+// network steps and one for the key steps, each set up its own pair: twice the CPU on two cores).
 import assert from 'node:assert/strict';
 import type { StepId } from '../../source/steps/step.js';
 import { labPlan } from '../e2e/drive.js';
@@ -102,8 +102,6 @@ export async function walkStepsWithFaults(lab: Lab, reference: Lab, steps: reado
     assert.equal(first.code, null, first.output);
     await master.waitUntilUp({ afterBoot: boots, timeoutMs: 60_000 });
   }
-  // worker5's commands take a moment each, so that killing its sshd lands inside the step.
-  await byName('worker5').runAsRoot('echo "sleep 0.4" > /etc/ssh/sshrc');
 
   const seen: string[] = [];
   for (const step of steps) {
@@ -113,6 +111,11 @@ export async function walkStepsWithFaults(lab: Lab, reference: Lab, steps: reado
     progress(`${step}: faults on`);
     for (const [name, kind] of active)
       if (kind !== 'sshd-killed') await injectFault(byName(name), kind);
+    // worker5's commands take a moment each, so that killing its sshd lands inside the step; its
+    // one preflight command longer, since under load the kill could come after it.
+    await byName('worker5').runAsRoot(
+      `echo "sleep ${step === 'preflight' ? 3 : 0.4}" > /etc/ssh/sshrc`,
+    );
     progress(`${step}: running`);
     const faulty = await runWizard(lab, [step, '--yes'], {
       whenLine: {

@@ -5,10 +5,56 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "$#" -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name '*.test.ts' -o -name '*.test.tsx' | sort); fi
+# The longest files first (each is minutes of fake Pis booting and running the setup): two run at a
+# time (the machine has two cores), so starting them early keeps both slots busy to the end instead
+# of one long file last.
+longest=(
+  test/faults/step-faults.test.ts
+  test/e2e/terminal-run.test.ts
+  test/e2e/setup.test.ts
+  test/faults/sigkill-resume.test.ts
+  test/e2e/cloud-init.test.ts
+  test/e2e/reboot-refusals.test.ts
+  test/e2e/plan-and-partial.test.ts
+  test/lab/daemons.test.ts
+)
+if [ "$#" -gt 0 ]; then
+  files=("$@")
+else
+  files=()
+  for file in "${longest[@]}"; do [ -f "$file" ] && files+=("$file"); done
+  mapfile -t rest < <(find test -name '*.test.ts' -o -name '*.test.tsx' | sort | grep -vxF -f <(printf '%s\n' "${longest[@]}"))
+  files+=("${rest[@]}")
+fi
 
+# Two files at a time, in the order above (node --test would sort them by name). Each file's output
+# is printed whole when it ends, under a line with its time and exit code; the run fails when any
+# file failed, and says which.
 run() {
-  node --import tsx --test --test-concurrency=2 --test-reporter=spec "${files[@]}"
+  local results
+  results=$(mktemp -d)
+  printf '%s\0' "${files[@]}" | xargs -0 -P 2 -I{} bash -c '
+    file=$1 results=$2 started=$SECONDS
+    out=$(mktemp "$results/out.XXXXXX")
+    node --import tsx --test --test-reporter=spec "$file" >"$out" 2>&1
+    code=$?
+    {
+      flock 9
+      echo "== $file: exit $code after $((SECONDS - started)) s"
+      cat "$out"
+    } 9>"$results/lock"
+    rm -f "$out"
+    [ "$code" -eq 0 ] || echo "$file" >>"$results/failed"
+    exit 0
+  ' run-one {} "$results"
+  if [ -s "$results/failed" ]; then
+    echo "run-tests: $(wc -l <"$results/failed") of ${#files[@]} test files failed:"
+    sed 's/^/  /' "$results/failed"
+    rm -rf "$results"
+    return 1
+  fi
+  echo "run-tests: all ${#files[@]} test files passed."
+  rm -rf "$results"
 }
 
 if [ "${PCW_IN_TEST_NAMESPACE:-}" = 1 ]; then

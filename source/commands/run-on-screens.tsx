@@ -6,7 +6,7 @@ import { type Instance, render } from 'ink';
 import type { JournaledRunOptions, RunOutcome } from '../engine/journaled-run.js';
 import { runJournaled } from '../engine/journaled-run.js';
 import { endOfRunLines, masterRebootLines } from '../reporters/run-summary.js';
-import { StartRun, type StartRunCancel } from '../screens/StartRun.js';
+import { StartRun } from '../screens/StartRun.js';
 import { createRunStore, type RunStore } from '../store/run-store.js';
 import { exitCodes, runExitCode } from './exit-codes.js';
 import { catchInterrupts, type Interrupts } from './interrupts.js';
@@ -104,14 +104,12 @@ export async function runOnScreens(
   let instance: Instance | undefined;
   let store: RunStore | undefined;
   let outcome: Promise<RunOutcome> | undefined;
-  let cancelled: StartRunCancel | undefined;
+  // Said no to the question; otherwise no run means an interrupt (a key or a signal).
+  let declined = false;
   const interrupts = catchInterrupts({
     onInterrupt: () => {
       if (store) store.getState().stop();
-      else {
-        cancelled = 'interrupted';
-        instance?.unmount();
-      }
+      else instance?.unmount();
     },
     beforeQuit: () => instance?.unmount(),
   });
@@ -135,7 +133,7 @@ export async function runOnScreens(
         {...before}
         startRun={startRun}
         onCancel={(why) => {
-          cancelled = why;
+          declined = why === 'declined';
           instance?.unmount();
         }}
         onForceQuit={() => interrupts.interrupt('SIGINT')}
@@ -144,7 +142,7 @@ export async function runOnScreens(
     );
     await instance.waitUntilExit();
     if (outcome) return afterScreensRun(await outcome, interrupts, out);
-    if (cancelled === 'declined') {
+    if (declined) {
       process.stderr.write('Nothing was changed.\n');
       return exitCodes.notDone;
     }

@@ -103,7 +103,7 @@ describe('run from flags: every bad value is refused in words, nothing is run', 
     ['--nodes and --cluster', [...plan, '--cluster', 'x.json'], /use one of them/],
     ['--discover takes no value', [...plan, '--discover=yes'], /--discover takes no value/],
     ['--nodes with the wizard', ['--nodes', '3'], /--nodes goes only with: pi-cluster-wizard run/],
-    ['--json with status', ['status', '--json'], /--json goes only with: pi-cluster-wizard run/],
+    ['--yes with status', ['status', '--yes'], /--yes goes only with: pi-cluster-wizard run/],
   ];
   for (const [name, args, message] of usage) {
     test(name, () => {

@@ -27,3 +27,14 @@ export async function assertSetupHolds(lab: Lab, rows: ReturnType<typeof labPlan
     );
   }
 }
+
+/** Every node rebooted at once, as after a power cut; returns when each is up again. */
+export async function rebootEveryNodeAtOnce(lab: Lab): Promise<void> {
+  const boots = lab.nodes.map((node) => node.bootCount);
+  await Promise.all(lab.nodes.map((node) => node.runAsRoot('reboot').catch(() => {})));
+  await Promise.all(
+    lab.nodes.map((node, index) =>
+      node.waitUntilUp({ afterBoot: boots[index]!, timeoutMs: 120_000 }),
+    ),
+  );
+}

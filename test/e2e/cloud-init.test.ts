@@ -8,7 +8,7 @@ import { after, describe, test } from 'node:test';
 import { cloudInitDropIn, cloudInitHostsTemplate } from '../../source/steps/cloud-init.js';
 import { networkManagerProfilePath } from '../../source/steps/network-config.js';
 import { type Lab, startLab } from '../lab/lab.js';
-import { assertSetupHolds } from './assert-setup.js';
+import { assertSetupHolds, rebootEveryNodeAtOnce } from './assert-setup.js';
 import { drive, labPlan } from './drive.js';
 
 const profile = networkManagerProfilePath('eth0');
@@ -81,13 +81,7 @@ describe('Raspberry Pi OS Trixie as Imager 2.x writes it (cloud-init, netplan, p
     await assertSetupHolds(lab, rows);
 
     // Every node at once, as after a power cut: cloud-init and netplan run again everywhere.
-    const boots = lab.nodes.map((node) => node.bootCount);
-    await Promise.all(lab.nodes.map((node) => node.runAsRoot('reboot').catch(() => {})));
-    await Promise.all(
-      lab.nodes.map((node, index) =>
-        node.waitUntilUp({ afterBoot: boots[index]!, timeoutMs: 120_000 }),
-      ),
-    );
+    await rebootEveryNodeAtOnce(lab);
     await assertSetupHolds(lab, rows);
 
     const before = await snapshot(lab);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { type Lab, type LabNode, startLab } from '../lab/lab.js';
-import { assertSetupHolds } from './assert-setup.js';
+import { assertSetupHolds, rebootEveryNodeAtOnce } from './assert-setup.js';
 import { clusterFiles, labIndependentFiles } from './cluster-files.js';
 import { drive, labPlan } from './drive.js';
 import {
@@ -110,13 +110,7 @@ describe('the wizard in a terminal on the master of 5 fake Pis (Trixie, cloud-in
 
     // Every node rebooted again at once (a power cut): cloud-init runs again on each, and the
     // addresses, names, hosts blocks and logins all still hold.
-    const boots = lab.nodes.map((node) => node.bootCount);
-    await Promise.all(lab.nodes.map((node) => node.runAsRoot('reboot').catch(() => {})));
-    await Promise.all(
-      lab.nodes.map((node, index) =>
-        node.waitUntilUp({ afterBoot: boots[index]!, timeoutMs: 120_000 }),
-      ),
-    );
+    await rebootEveryNodeAtOnce(lab);
     await assertSetupHolds(lab, rows);
     assert.equal(
       first.end,

@@ -45,7 +45,7 @@ async function reboot(node: LabNode): Promise<number> {
 
 /** After a reboot: up where its stack put it (the DHCP lease when a daemon refused the file). */
 async function upAfter(node: LabNode, bootCount: number): Promise<string> {
-  await node.waitUntilUp({ afterBoot: bootCount, timeoutMs: 30_000 });
+  await node.waitUntilUp({ afterBoot: bootCount, timeoutMs: 120_000 });
   return node.address();
 }
 

@@ -590,7 +590,9 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
         },
         {
           retry: { maxAttempts: 1, initialDelayMs: 0, factor: 1, maxDelayMs: 0 },
-          ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+          // Every due worker at once, however many: waiting for a boot costs nothing here, and
+          // waves of reboots would add a whole boot per wave.
+          concurrency: due.length,
           ...(options.signal ? { signal: options.signal } : {}),
           onEvent: (event) => emit({ type: 'node-progress', step: 'reboot', event }),
         },

@@ -60,7 +60,7 @@ export class NodeTerminal extends Terminal {
     if (!/^\d+$/.test(pid)) throw new Error(`no wizard pid in ${pidFile}: ${pid}`);
     const killed = await this.node.runAsRoot(`kill -9 ${pid}`);
     if (killed.code !== 0) throw new Error(`kill -9 ${pid}: ${killed.stderr}`);
-    return this.ended(10_000);
+    return this.ended(30_000);
   }
 }
 
@@ -72,9 +72,9 @@ const regexpText = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'
 async function replaceField(terminal: NodeTerminal, label: RegExp, text: string): Promise<void> {
   terminal.sendRepeated('BSpace', 40);
   // Empty: after the label comes the hint or nothing, no longer the old address.
-  await terminal.waitFor(new RegExp(`${label.source}\\s+(?=[^\\s\\d]|$)`, 'm'), 15_000);
+  await terminal.waitFor(new RegExp(`${label.source}\\s+(?=[^\\s\\d]|$)`, 'm'), 60_000);
   terminal.send(text, true);
-  await terminal.waitFor(new RegExp(`${label.source}\\s+${regexpText(text)}`, 'm'), 15_000);
+  await terminal.waitFor(new RegExp(`${label.source}\\s+${regexpText(text)}`, 'm'), 60_000);
 }
 
 /**
@@ -82,7 +82,7 @@ async function replaceField(terminal: NodeTerminal, label: RegExp, text: string)
  * lab's subnet, then in the lookup table each Pi's current (DHCP) address, typed as a person would.
  */
 export async function planClusterOnScreens(terminal: NodeTerminal, lab: Lab): Promise<void> {
-  await terminal.waitFor('Begin: describe the cluster', 20_000);
+  await terminal.waitFor('Begin: describe the cluster', 60_000);
   await terminal.press('Enter', 'Step 2 of 4: Cluster settings');
   const fields: Array<[RegExp, string]> = [
     [/› Subnet \(CIDR\)/, lab.subnet],
@@ -114,25 +114,25 @@ export async function planClusterOnScreens(terminal: NodeTerminal, lab: Lab): Pr
 
 /** On the confirm screen (a fresh plan or a resumed session): Start. */
 export async function startOnConfirmScreen(terminal: NodeTerminal): Promise<void> {
-  await terminal.waitFor(/[›❯] Start/, 20_000);
+  await terminal.waitFor(/[›❯] Start/, 60_000);
   terminal.send('Enter');
 }
 
 /** Starting the wizard again on a saved session: the welcome screen offers to resume. */
 export async function resumeOnWelcomeScreen(terminal: NodeTerminal): Promise<void> {
-  await terminal.waitFor('Resume where you left off', 20_000);
+  await terminal.waitFor('Resume where you left off', 60_000);
   terminal.send('Enter');
 }
 
 /** `run …` at a terminal asks on its screen before changing the Pis: y (a key, no Enter). */
 export async function answerYes(terminal: NodeTerminal): Promise<void> {
-  await terminal.waitFor(/\[y\/N\]/, 20_000);
+  await terminal.waitFor(/\[y\/N\]/, 60_000);
   terminal.send('y', true);
 }
 
 /** The password, typed where the wizard asks for it (hidden). */
 export async function typePassword(terminal: NodeTerminal, password: string): Promise<void> {
-  await terminal.waitInHistory(/Password of \S+ on the Pis/, 20_000);
+  await terminal.waitInHistory(/Password of \S+ on the Pis/, 60_000);
   terminal.send(password, true);
   terminal.send('Enter');
 }

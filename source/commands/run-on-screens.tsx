@@ -22,13 +22,13 @@ export interface ScreensRun {
 }
 
 /**
- * Starts the run for the screens. `onMasterRebooting` runs when the master is about to reboot
- * itself: take the screens down then, since this process may not outlive the reboot.
+ * Starts the run for the screens. When the master is about to reboot itself the screens come down
+ * and the way to resume is printed below them, since this process may not outlive the reboot.
  */
 export function startRunOnScreens(
   options: ScreensRunOptions,
   interrupts: Interrupts,
-  onMasterRebooting: (lines: string[]) => void,
+  screens: { instance: () => Pick<Instance, 'unmount'> | undefined; out: NodeJS.WritableStream },
 ): ScreensRun {
   const store = createRunStore({
     steps: options.steps,
@@ -50,7 +50,8 @@ export function startRunOnScreens(
           address: event.address,
         });
         store.getState().say(lines);
-        onMasterRebooting(lines);
+        const instance = screens.instance();
+        if (instance) leaveScreensForReboot(instance, lines, screens.out);
       }
     },
   }).then((ended) => {
@@ -77,7 +78,7 @@ export function afterScreensRun(
 }
 
 /** Leaves the screens and says how to resume, before the master's reboot may end this process. */
-export function leaveScreensForReboot(
+function leaveScreensForReboot(
   instance: Pick<Instance, 'unmount'>,
   lines: string[],
   out: NodeJS.WritableStream,
@@ -118,9 +119,7 @@ export async function runOnScreens(
       const run = startRunOnScreens(
         { ...options, ...(password === undefined ? {} : { password }) },
         interrupts,
-        (lines) => {
-          if (instance) leaveScreensForReboot(instance, lines, out);
-        },
+        { instance: () => instance, out },
       );
       store = run.store;
       outcome = run.outcome;

@@ -15,7 +15,7 @@ import type { RunStore } from '../store/run-store.js';
 import { discoveryWork } from './discovery-work.js';
 import { exitCodes } from './exit-codes.js';
 import { catchInterrupts } from './interrupts.js';
-import { afterScreensRun, leaveScreensForReboot, startRunOnScreens } from './run-on-screens.js';
+import { afterScreensRun, startRunOnScreens } from './run-on-screens.js';
 
 export async function wizardCommand(
   options: WizardOptions,
@@ -63,9 +63,7 @@ export async function wizardCommand(
         ...(password === undefined ? {} : { password }),
       },
       interrupts,
-      (lines) => {
-        if (instance) leaveScreensForReboot(instance, lines, out);
-      },
+      { instance: () => instance, out },
     );
     runStore = started.store;
     run = started.outcome;

@@ -101,7 +101,9 @@ export class LocalNodeConnection extends ShellNodeConnection {
         child.on('close', (code, signal) => settle({ code, signal }));
       });
       child.stdin.on('error', () => {});
-      child.once('error', reject);
+      // Before the spawn: the program is missing. After it: a kill that failed, which the end of
+      // the session shows anyway.
+      child.on('error', reject);
       child.once('spawn', () =>
         resolve({
           stdin: child.stdin,

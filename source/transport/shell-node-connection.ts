@@ -298,7 +298,7 @@ export abstract class ShellNodeConnection implements NodeConnection {
     return this.#logged(false, [], commandArgv(command), options, options.stdin);
   }
 
-  /** Finds out once per connection how to become root here, and whether sudo accepts the password. */
+  /** Finds out once per connection how to become root here (the root session checks the password). */
   #detectSudo(signal: AbortSignal | undefined): Promise<SudoMode> {
     this.#sudoMode ??= (async (): Promise<SudoMode> => {
       const probe = await this.#logged(

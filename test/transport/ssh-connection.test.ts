@@ -376,11 +376,20 @@ describe('a worker over SSH, sudo asking for the password', () => {
     });
     try {
       assert.equal((await byKey.run(['whoami'])).stdout, 'pi\n');
+      const started = Date.now();
       const error = await expectTransportError(byKey.runAsRoot(['true']), (failure) => {
         assert.equal(failure.kind, 'sudo-refused');
         assert.equal(failure.transient, false);
       });
       assert.match(error.message, /sudo on pi1 did not accept the password/);
+      // sudo asked again, and the session closed its stdin instead of waiting: no hang. The next
+      // root command asks sudo again, with the same answer.
+      assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+      const again = await expectTransportError(
+        byKey.runAsRoot(['cat'], { stdin: 'x' }),
+        (failure) => assert.equal(failure.kind, 'sudo-refused'),
+      );
+      assert.equal(again.message, error.message);
     } finally {
       await byKey.close();
     }

@@ -156,6 +156,14 @@ export function connectionLost(node: string, reason: string, cause?: unknown): T
   });
 }
 
+/** A command under which the connection went away: no exit status came. */
+export function droppedUnder(node: string, what: string, reason: string): TransportError {
+  return connectionLost(
+    node,
+    `${what} was running when the connection dropped${reason ? ` (${reason})` : ''}`,
+  );
+}
+
 export function authenticationFailed(
   target: ConnectionTarget,
   tried: readonly string[],

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import type { CommandLog } from './command-log.js';
 import { aborted, commandKilled, commandTimedOut } from './errors.js';
+import type { NodeProcess, ProcessEnd } from './root-session.js';
 import {
   type ExecuteRequest,
   type RawResult,
@@ -87,5 +88,39 @@ export class LocalNodeConnection extends ShellNodeConnection {
     });
   }
 
-  async close(): Promise<void> {}
+  /** Resolves once the program runs, so a missing one fails here and not as a process. */
+  protected startProcess(argv: readonly string[]): Promise<NodeProcess> {
+    const [program, ...args] = argv;
+    return new Promise<NodeProcess>((resolve, reject) => {
+      if (program === undefined) {
+        reject(new Error('A command needs at least a program name.'));
+        return;
+      }
+      const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      const ended = new Promise<ProcessEnd>((settle) => {
+        child.on('close', (code, signal) => settle({ code, signal }));
+      });
+      child.stdin.on('error', () => {});
+      // Before the spawn: the program is missing. After it: a kill that failed, which the end of
+      // the session shows anyway.
+      child.on('error', reject);
+      child.once('spawn', () =>
+        resolve({
+          stdin: child.stdin,
+          stdout: child.stdout,
+          stderr: child.stderr,
+          ended,
+          kill: () => {
+            // SIGTERM: sudo passes it on to its command, whose trap ends what it runs; the closed
+            // pipes end it too if sudo is already gone.
+            child.stdin.destroy();
+            child.kill('SIGTERM');
+            setTimeout(() => child.kill('SIGKILL'), 2_000).unref();
+          },
+        }),
+      );
+    });
+  }
+
+  protected async disconnect(): Promise<void> {}
 }

@@ -73,7 +73,10 @@ export interface NodeConnection {
   /** Where it is reached: an IP address or name, or "local" for the master. */
   readonly address: string;
   run(command: Command, options?: RunOptions): Promise<CommandResult>;
-  /** Runs through `sudo -n`, or `sudo -S` with the password on stdin; plain when already root. */
+  /**
+   * Runs through `sudo -n`, or in the connection's root session (one `sudo -S` per connection, the
+   * password on its stdin once); plain when already root.
+   */
   runAsRoot(command: Command, options?: RunOptions): Promise<CommandResult>;
   /** The file's content, or undefined when it does not exist. */
   readFile(path: string, options?: ReadFileOptions): Promise<string | undefined>;

@@ -6,6 +6,7 @@
 
 import type { CommandLog } from './command-log.js';
 import {
+  aborted,
   commandFailed,
   isTransportError,
   type SudoRefusal,
@@ -22,6 +23,7 @@ import type {
   ReplaceFileOptions,
   RunOptions,
 } from './node-connection.js';
+import { type NodeProcess, ROOT_AGENT, RootSession, SUDO_PROMPT } from './root-session.js';
 import { shellCommand } from './shell-quote.js';
 import { unifiedDiff } from './unified-diff.js';
 
@@ -53,11 +55,32 @@ export function commandArgv(command: Command): readonly string[] {
 type SudoMode = 'root' | 'nopasswd' | 'password';
 
 /**
- * `-k` ignores cached credentials, so sudo always reads the password line sent on stdin and never
- * passes it on to the command; `-p ''` keeps the prompt out of stderr.
+ * Starts the root session. `-k` ignores cached credentials, so sudo always reads the password
+ * line sent first on stdin and never passes it on to the agent; `-p` sets the prompt the session
+ * counts to tell a refused password.
  */
-const SUDO_WITH_PASSWORD = ['sudo', '-k', '-S', '-p', '', '--'];
+const SUDO_STARTS_ROOT_SESSION = [
+  'sudo',
+  '-k',
+  '-S',
+  '-p',
+  SUDO_PROMPT,
+  '--',
+  'sh',
+  '-c',
+  ROOT_AGENT,
+  'sh',
+];
 const SUDO_WITHOUT_PASSWORD = ['sudo', '-n', '--'];
+
+/** The bound on sudo checking the password and the agent starting. */
+const ROOT_SESSION_START_TIMEOUT_MS = 30_000;
+
+/**
+ * After the wizard gave up on a root command, how long its answer is awaited before the session is
+ * ended: the node's `timeout -k 5` ends the command at most about 7 s later.
+ */
+const ROOT_ANSWER_GRACE_MS = 8_000;
 
 const SUDO_PROBE = `if [ "$(id -u)" = 0 ]; then echo root; exit 0; fi
 command -v sudo >/dev/null 2>&1 || { echo no-sudo; exit 0; }
@@ -171,6 +194,11 @@ export abstract class ShellNodeConnection implements NodeConnection {
   readonly #password: string | undefined;
   #sudoMode: Promise<SudoMode> | undefined;
   #home: Promise<string> | undefined;
+  /** The root session of this connection, once sudo accepted the password; see runAsRoot. */
+  #rootSession: RootSession | undefined;
+  /** Root commands waiting for their turn in the session, first in line first. */
+  readonly #rootQueue: Array<() => void> = [];
+  #rootBusy = false;
 
   constructor(options: ShellNodeConnectionOptions) {
     this.node = options.node;
@@ -190,15 +218,33 @@ export abstract class ShellNodeConnection implements NodeConnection {
    */
   protected readonly timesOutOnNode: boolean = false;
 
-  abstract close(): Promise<void>;
+  /**
+   * Starts one long-lived process (no terminal) and hands over its streams: the root session.
+   * Fails with a TransportError when the node cannot start it.
+   */
+  protected abstract startProcess(argv: readonly string[], what: string): Promise<NodeProcess>;
 
-  /** Runs `sudo argv` (sudo empty for a plain command), with the timeouts, the log and `check`. */
+  /** Ends the connection itself, after the root session. */
+  protected abstract disconnect(): Promise<void>;
+
+  async close(): Promise<void> {
+    const session = this.#rootSession;
+    this.#rootSession = undefined;
+    await session?.close();
+    await this.disconnect();
+  }
+
+  /**
+   * Runs `sudo argv` (sudo empty for a plain command), with the timeouts, the log and `check`;
+   * `execute` is how it runs (in the root session instead of as a command of its own).
+   */
   async #logged(
     asRoot: boolean,
     sudo: readonly string[],
     argv: readonly string[],
     options: RunOptions,
     stdin: string | Buffer | undefined,
+    execute: (request: ExecuteRequest) => Promise<RawResult> = (request) => this.execute(request),
   ): Promise<CommandResult> {
     const shown = options.label ?? shellCommand([...sudo, ...argv]);
     const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
@@ -207,7 +253,7 @@ export abstract class ShellNodeConnection implements NodeConnection {
       : argv;
     const started = performance.now();
     try {
-      const raw = await this.execute({
+      const raw = await execute({
         argv: [...sudo, ...onNode],
         stdin,
         timeoutMs,
@@ -252,7 +298,7 @@ export abstract class ShellNodeConnection implements NodeConnection {
     return this.#logged(false, [], commandArgv(command), options, options.stdin);
   }
 
-  /** Finds out once per connection how to become root here, and whether sudo accepts the password. */
+  /** Finds out once per connection how to become root here (the root session checks the password). */
   #detectSudo(signal: AbortSignal | undefined): Promise<SudoMode> {
     this.#sudoMode ??= (async (): Promise<SudoMode> => {
       const probe = await this.#logged(
@@ -276,23 +322,6 @@ export abstract class ShellNodeConnection implements NodeConnection {
           'a password with a line break cannot be typed to sudo',
         );
       }
-      // Checked once here, so that a wrong password never meets a command's real stdin (sudo
-      // would read the next lines as more password attempts).
-      const check = await this.#logged(
-        false,
-        SUDO_WITH_PASSWORD,
-        ['true'],
-        { label: 'check sudo password', timeoutMs: 30_000, ...(signal ? { signal } : {}) },
-        `${this.#password}\n`,
-      );
-      if (check.code !== 0) {
-        const stderr = this.commandLog?.redact(check.stderr) ?? check.stderr;
-        throw sudoRefused(
-          this.node,
-          classifySudoRefusal(stderr),
-          stderr.trim().split('\n')[0] ?? '',
-        );
-      }
       return 'password';
     })();
     // A failed probe (e.g. a lost connection) may be retried on the next call.
@@ -302,6 +331,11 @@ export abstract class ShellNodeConnection implements NodeConnection {
     return this.#sudoMode;
   }
 
+  /**
+   * With a password, one sudo per connection: the first root command starts the root session
+   * (sudo checks the password once), and every root command of the connection runs in it, one at a
+   * time in the order they came. The log shows each as the command itself, run as root.
+   */
   async runAsRoot(command: Command, options: RunOptions = {}): Promise<CommandResult> {
     const mode = await this.#detectSudo(options.signal);
     const argv = commandArgv(command);
@@ -309,12 +343,85 @@ export abstract class ShellNodeConnection implements NodeConnection {
     if (mode === 'nopasswd') {
       return this.#logged(true, SUDO_WITHOUT_PASSWORD, argv, options, options.stdin);
     }
-    const stdin = options.stdin === undefined ? '' : options.stdin;
-    const withPassword = Buffer.concat([
-      Buffer.from(`${this.#password}\n`),
-      typeof stdin === 'string' ? Buffer.from(stdin) : stdin,
-    ]);
-    return this.#logged(true, SUDO_WITH_PASSWORD, argv, options, withPassword);
+    await this.#rootTurn(options.signal, options.label ?? `\`${shellCommand(argv).slice(0, 80)}\``);
+    let session: RootSession | undefined;
+    try {
+      session = await this.#openRootSession(options.signal);
+      const inSession = session;
+      return await this.#logged(true, [], argv, options, options.stdin, (request) =>
+        inSession.run({
+          ...request,
+          // `exec`: the process the agent waits for, and ends on TERM, is the command itself.
+          script: `exec ${shellCommand(request.argv)}`,
+          stdin: Buffer.from(request.stdin ?? ''),
+        }),
+      );
+    } finally {
+      // The next command goes once the agent answered this one (or the session ended), even when
+      // the wizard stopped waiting for it earlier.
+      void (session?.idle ?? Promise.resolve()).then(() => this.#nextRootTurn());
+    }
+  }
+
+  /** Waits until no other root command is in the session; an abort leaves the line at once. */
+  #rootTurn(signal: AbortSignal | undefined, what: string): Promise<void> {
+    if (signal?.aborted) return Promise.reject(aborted(this.node, what));
+    if (!this.#rootBusy) {
+      this.#rootBusy = true;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const go = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        const index = this.#rootQueue.indexOf(go);
+        if (index !== -1) this.#rootQueue.splice(index, 1);
+        reject(aborted(this.node, what));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#rootQueue.push(go);
+    });
+  }
+
+  #nextRootTurn(): void {
+    const next = this.#rootQueue.shift();
+    if (next) next();
+    else this.#rootBusy = false;
+  }
+
+  /** The open root session, or a new one: sudo checks the password here, once per session. */
+  async #openRootSession(signal: AbortSignal | undefined): Promise<RootSession> {
+    if (this.#rootSession?.isOpen) return this.#rootSession;
+    this.#rootSession = undefined;
+    const password = this.#password ?? '';
+    const what = 'start root session';
+    let session: RootSession | undefined;
+    const start = await this.#logged(
+      false,
+      [],
+      SUDO_STARTS_ROOT_SESSION,
+      { label: what, timeoutMs: ROOT_SESSION_START_TIMEOUT_MS, ...(signal ? { signal } : {}) },
+      undefined,
+      // Not the argv of the request: the session is no command of its own with a timeout on the node.
+      async (request) => {
+        const process = await this.startProcess(SUDO_STARTS_ROOT_SESSION, what);
+        const outcome = await RootSession.start(process, password, request, {
+          node: this.node,
+          answerGraceMs: this.timesOutOnNode ? ROOT_ANSWER_GRACE_MS : 0,
+        });
+        if ('refused' in outcome) return outcome.refused;
+        session = outcome.session;
+        return { code: 0, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+      },
+    );
+    if (!session) {
+      const stderr = this.commandLog?.redact(start.stderr) ?? start.stderr;
+      throw sudoRefused(this.node, classifySudoRefusal(stderr), stderr.trim().split('\n')[0] ?? '');
+    }
+    this.#rootSession = session;
+    return session;
   }
 
   #runMaybeAsRoot(asRoot: boolean, command: Command, options: RunOptions): Promise<CommandResult> {

@@ -14,6 +14,7 @@ import {
   commandTimedOut,
   connectionError,
   connectionLost,
+  droppedUnder,
   TransportError,
 } from './errors.js';
 import {
@@ -22,6 +23,7 @@ import {
   type HostKeyEvent,
   hostKeyAlgorithmsFor,
 } from './host-keys.js';
+import type { NodeProcess, ProcessEnd } from './root-session.js';
 import {
   type ExecuteRequest,
   type RawResult,
@@ -116,26 +118,102 @@ export class SshNodeConnection extends ShellNodeConnection {
   protected async execute(request: ExecuteRequest): Promise<RawResult> {
     await this.#takeChannel();
     try {
-      // sshd can still count a just-closed session against MaxSessions for a moment, mostly under
-      // load: a refused channel ran nothing, so opening it again a little later is safe.
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          return await this.#executeOnChannel(request);
-        } catch (error) {
-          if (!(error instanceof ChannelRefused)) throw error;
-          if (attempt >= CHANNEL_OPEN_ATTEMPTS) {
-            throw new TransportError(this.node, 'protocol', {
-              message: `${this.node} refused to open a session for ${request.what} (${error.message}), ${attempt} times.`,
-              nextStep: 'Check MaxSessions in the sshd configuration of the node, then retry.',
-              cause: error,
-            });
-          }
-          await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-        }
-      }
+      return await this.#openingAgainWhenRefused(request.what, () =>
+        this.#executeOnChannel(request),
+      );
     } finally {
       this.#giveBackChannel();
     }
+  }
+
+  /**
+   * sshd can still count a just-closed session against MaxSessions for a moment, mostly under
+   * load: a refused channel ran nothing, so opening it again a little later is safe.
+   */
+  async #openingAgainWhenRefused<T>(what: string, open: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await open();
+      } catch (error) {
+        if (!(error instanceof ChannelRefused)) throw error;
+        if (attempt >= CHANNEL_OPEN_ATTEMPTS) {
+          throw new TransportError(this.node, 'protocol', {
+            message: `${this.node} refused to open a session for ${what} (${error.message}), ${attempt} times.`,
+            nextStep: 'Check MaxSessions in the sshd configuration of the node, then retry.',
+            cause: error,
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      }
+    }
+  }
+
+  /**
+   * A long-lived process holds one of the connection's channel slots until its channel closes.
+   * There is at most one at a time (the root session), so the other slots stay for commands.
+   */
+  protected async startProcess(argv: readonly string[], what: string): Promise<NodeProcess> {
+    await this.#takeChannel();
+    let channel: ClientChannel;
+    try {
+      channel = await this.#openingAgainWhenRefused(what, () => this.#openChannel(argv));
+    } catch (error) {
+      this.#giveBackChannel();
+      throw error;
+    }
+    let exitCode: number | null = null;
+    let exitSignal: string | null = null;
+    channel.on('exit', (code: number | null, signalName?: string) => {
+      if (typeof code === 'number') exitCode = code;
+      else exitSignal = signalName ?? 'unknown';
+    });
+    channel.on('error', () => {});
+    const ended = new Promise<ProcessEnd>((resolve) => {
+      channel.once('close', () => {
+        this.#giveBackChannel();
+        resolve({
+          code: exitCode,
+          signal: exitSignal,
+          ...(exitCode === null && exitSignal === null ? { lostReason: this.#lostReason } : {}),
+        });
+      });
+    });
+    return {
+      stdin: channel,
+      stdout: channel,
+      stderr: channel.stderr,
+      ended,
+      // Closing the channel closes the process's pipes: sshd cannot signal a root process.
+      kill: () => channel.close(),
+    };
+  }
+
+  #openChannel(argv: readonly string[]): Promise<ClientChannel> {
+    return new Promise<ClientChannel>((resolve, reject) => {
+      if (this.#closing) {
+        reject(connectionLost(this.node, 'the connection was already closed by the wizard'));
+        return;
+      }
+      if (this.#lost) {
+        reject(this.#lost);
+        return;
+      }
+      try {
+        this.#client.exec(shellCommand(argv), (error, channel) => {
+          if (error) reject(this.#lost ?? new ChannelRefused(error.message));
+          else resolve(channel);
+        });
+      } catch (error) {
+        reject(
+          this.#lost ??
+            connectionLost(
+              this.node,
+              `could not run a command (${(error as Error).message})`,
+              error,
+            ),
+        );
+      }
+    });
   }
 
   #takeChannel(): Promise<void> {
@@ -234,12 +312,7 @@ export class SshNodeConnection extends ShellNodeConnection {
               reject(commandKilled(node, request.what, exitSignal));
             } else {
               // No exit status at all: the connection went away under the command.
-              reject(
-                connectionLost(
-                  node,
-                  `${request.what} was running when the connection dropped${this.#lostReason ? ` (${this.#lostReason})` : ''}`,
-                ),
-              );
+              reject(droppedUnder(node, request.what, this.#lostReason));
             }
           });
           if (request.stdin !== undefined) opened.end(request.stdin);
@@ -256,7 +329,7 @@ export class SshNodeConnection extends ShellNodeConnection {
     });
   }
 
-  async close(): Promise<void> {
+  protected async disconnect(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
     if (this.#lost) {

@@ -108,6 +108,7 @@ export class SandboxNode extends LocalNodeConnection {
   }
 
   override async close(): Promise<void> {
+    await super.close();
     rmSync(this.directory, { recursive: true, force: true });
   }
 }

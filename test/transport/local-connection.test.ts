@@ -12,10 +12,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { CommandLog } from '../../source/transport/command-log.js';
 import { isTransportError } from '../../source/transport/errors.js';
 import { LocalNodeConnection } from '../../source/transport/local-connection.js';
+import { type Lab, startLab } from '../lab/lab.js';
 import { HOSTILE_FILE_NAMES, HOSTILE_VALUES } from './hostile-values.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'pcw-local-'));
@@ -131,5 +133,58 @@ describe('the master, through local processes', () => {
       .map((line) => JSON.parse(line) as { node: string });
     assert.ok(entries.length > 20);
     assert.ok(entries.every((entry) => entry.node === 'master'));
+  });
+});
+
+describe('the master as a user whose sudo asks for the password (inside a lab node, as pi)', () => {
+  let lab: Lab;
+
+  before(async () => {
+    lab = await startLab({ nodes: 1, sudo: 'password' });
+  });
+  after(async () => {
+    await lab?.stop();
+  });
+
+  it('runs root commands in one sudo session, and ends a timed-out or aborted one at once', async () => {
+    // From the checkout, where node finds tsx.
+    const project = fileURLToPath(new URL('../..', import.meta.url));
+    const result = await lab.nodes[0]!.runAsPi(
+      `cd '${project}' && node --import tsx test/transport/master-in-lab.ts`,
+      {
+        input: `${lab.password}\n`,
+        timeoutMs: 120_000,
+      },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const seen = JSON.parse(result.stdout) as {
+      sessions: string[];
+      hashOk: boolean;
+      timedOut: { kind: string };
+      timedOutLeftRunning: boolean;
+      afterTimeout: string;
+      aborted: { kind: string };
+      abortMs: number;
+      abortedLeftRunning: boolean;
+      afterAbort: string;
+      closedSudoRunning: boolean;
+      wrong: { kind: string; message: string };
+      wrongMs: number;
+    };
+    const [first] = seen.sessions;
+    assert.match(first ?? '', /^\d+ \d+$/);
+    assert.deepEqual(seen.sessions, [first, first, first], 'one sudo and one agent for all');
+    assert.ok(seen.hashOk, 'binary stdin arrived as is');
+    assert.equal(seen.timedOut.kind, 'command-timed-out');
+    assert.equal(seen.timedOutLeftRunning, false, 'ending the session ended the command');
+    assert.notEqual(seen.afterTimeout, first, 'the next command started a new session');
+    assert.equal(seen.aborted.kind, 'aborted');
+    assert.ok(seen.abortMs < 1_000, `the abort took ${seen.abortMs} ms`);
+    assert.equal(seen.abortedLeftRunning, false);
+    assert.notEqual(seen.afterAbort, seen.afterTimeout);
+    assert.equal(seen.closedSudoRunning, false, 'close() ended the session');
+    assert.equal(seen.wrong.kind, 'sudo-refused');
+    assert.match(seen.wrong.message, /sudo on master did not accept the password/);
+    assert.ok(seen.wrongMs < 10_000, `the refusal took ${seen.wrongMs} ms`);
   });
 });

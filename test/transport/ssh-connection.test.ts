@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { isTransportError, type TransportError } from '../../source/transport/errors.js';
@@ -6,9 +7,23 @@ import type { SshNodeConnection } from '../../source/transport/ssh-connection.js
 import { type Lab, startLab } from '../lab/lab.js';
 import { HOSTILE_FILE_NAMES, HOSTILE_VALUES } from './hostile-values.js';
 import { connectToLabNode, makeTestMaster, type TestMaster } from './lab-connection.js';
+import { startTcpProxy } from './tcp-proxy.js';
 
 // A password that is itself hostile: it must reach sudo and sshd as data and never show in the log.
 const PASSWORD = `r4sp'b "$(erry)"; \`x\` -n`;
+
+/**
+ * Run as root, prints `<sudo pid> <agent pid>`: the sudo process the command descends from, and
+ * that sudo's child (the root session's agent), both as the node sees them.
+ */
+const SESSION_OF_THIS_COMMAND = `p=$$ child=
+while [ "$p" -gt 1 ]; do
+  if [ "$(cat "/proc/$p/comm")" = sudo ]; then echo "$p $child"; exit 0; fi
+  child=$p
+  set -- $(cat "/proc/$p/stat")
+  p=$4
+done
+echo none`;
 
 function splitNul(text: string): string[] {
   return text.split('\0').slice(0, -1);
@@ -361,11 +376,20 @@ describe('a worker over SSH, sudo asking for the password', () => {
     });
     try {
       assert.equal((await byKey.run(['whoami'])).stdout, 'pi\n');
+      const started = Date.now();
       const error = await expectTransportError(byKey.runAsRoot(['true']), (failure) => {
         assert.equal(failure.kind, 'sudo-refused');
         assert.equal(failure.transient, false);
       });
       assert.match(error.message, /sudo on pi1 did not accept the password/);
+      // sudo asked again, and the session closed its stdin instead of waiting: no hang. The next
+      // root command asks sudo again, with the same answer.
+      assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+      const again = await expectTransportError(
+        byKey.runAsRoot(['cat'], { stdin: 'x' }),
+        (failure) => assert.equal(failure.kind, 'sudo-refused'),
+      );
+      assert.equal(again.message, error.message);
     } finally {
       await byKey.close();
     }
@@ -400,6 +424,189 @@ describe('a worker over SSH, sudo asking for the password', () => {
     }
   });
 
+  describe('one root session per connection', () => {
+    const sessionOf = async (on: SshNodeConnection) => {
+      const result = await on.runAsRoot({ script: SESSION_OF_THIS_COMMAND }, { check: true });
+      const [sudo, agent] = result.stdout.trim().split(' ');
+      assert.match(sudo ?? '', /^\d+$/, result.stdout);
+      return { sudo: sudo!, agent: agent! };
+    };
+    const isRunning = async (pid: string) =>
+      (await lab.nodes[0]!.runAsRoot(`test -e /proc/${pid} && echo yes || echo no`)).stdout.trim();
+
+    it('serves every root command of a connection from one sudo, which checks the password once', async () => {
+      const node = lab.nodes[0]!;
+      // sudo's own record of each time it ran something, one line each.
+      await node.runAsRoot(
+        "printf 'Defaults logfile=/var/log/pcw-sudo.log, loglinelen=0\\n' > /etc/sudoers.d/pcw-log && chmod 440 /etc/sudoers.d/pcw-log && rm -f /var/log/pcw-sudo.log",
+      );
+      try {
+        const sudoRuns = async () =>
+          (await node.readFile('/var/log/pcw-sudo.log').catch(() => ''))
+            .split('\n')
+            .filter((line) => / : pi : /.test(line) && !/password is required/.test(line));
+        // Directories in /tmp: the other connections' sessions have theirs.
+        const inTmp = async () => (await node.runAsRoot('ls -A /tmp | grep -c "^tmp\\."')).stdout;
+        const tmpBefore = await inTmp();
+        const first = await connectToLabNode(master, lab, node);
+        let sessions: Array<{ sudo: string; agent: string }>;
+        try {
+          sessions = await Promise.all(Array.from({ length: 4 }, () => sessionOf(first)));
+          await first.replaceFile('/etc/pcw-session.conf', 'one\n', { mode: 0o644 });
+          assert.equal(await first.readFile('/etc/pcw-session.conf', { asRoot: true }), 'one\n');
+          sessions.push(await sessionOf(first));
+        } finally {
+          await first.close();
+        }
+        assert.equal(new Set(sessions.map((session) => session.sudo)).size, 1, 'one sudo');
+        assert.equal(new Set(sessions.map((session) => session.agent)).size, 1, 'one agent');
+        const runs = await sudoRuns();
+        assert.equal(runs.length, 1, runs.join('\n'));
+        assert.match(runs[0]!, /COMMAND=\/usr\/bin\/sh -c/);
+        assert.doesNotMatch(runs[0]!, /incorrect password/);
+        // close() ended the session: the agent is gone, and so is its private directory.
+        assert.equal(await isRunning(sessions[0]!.sudo), 'no');
+        assert.equal(await isRunning(sessions[0]!.agent), 'no');
+        assert.equal(await inTmp(), tmpBefore);
+
+        // A second connection is a second session, and a second password check.
+        const second = await connectToLabNode(master, lab, node);
+        try {
+          const other = await sessionOf(second);
+          assert.notEqual(other.sudo, sessions[0]!.sudo);
+          await sessionOf(second);
+        } finally {
+          await second.close();
+        }
+        assert.equal((await sudoRuns()).length, 2);
+      } finally {
+        await node.runAsRoot('rm -f /etc/sudoers.d/pcw-log /var/log/pcw-sudo.log');
+      }
+      const log = readFileSync(master.commandLog.path, 'utf8');
+      assert.match(log, /"command":"start root session","asRoot":false,"code":0/);
+    });
+
+    it('gives concurrent root commands each their own stdout, stderr and code, whatever the bytes', async () => {
+      const fresh = await connectToLabNode(master, lab, lab.nodes[0]!);
+      try {
+        const binary = randomBytes(1 << 20);
+        const everyByte = Buffer.from(Array.from({ length: 256 }, (_, index) => index));
+        // Stdin that looks like the session's own framing, and the hostile values.
+        const lookalike = `12 0\nexec id -u\n.\n0 5 0\npcw-root-session-ready\n${HOSTILE_VALUES.join('\n')}`;
+        const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+        const [hashed, everyByteBack, echoed, big, failing, empty, values] = await Promise.all([
+          fresh.runAsRoot(['sha256sum'], { stdin: binary }),
+          fresh.runAsRoot({ script: 'od -An -v -tx1 | tr -d " \\n"' }, { stdin: everyByte }),
+          fresh.runAsRoot(['cat'], { stdin: lookalike }),
+          fresh.runAsRoot({ script: 'head -c 1048576 /dev/zero | tr "\\0" x; echo big >&2' }),
+          fresh.runAsRoot({ script: 'printf "%s" "$1" >&2; exit 7', args: ['only\nstderr'] }),
+          fresh.runAsRoot(['cat']),
+          fresh.runAsRoot(['printf', '%s\\0', ...HOSTILE_VALUES]),
+        ]);
+        assert.equal(hashed.stdout, `${sha256(binary)}  -\n`);
+        assert.equal(everyByteBack.stdout, everyByte.toString('hex'));
+        assert.deepEqual([echoed.code, echoed.stdout, echoed.stderr], [0, lookalike, '']);
+        assert.equal(big.stdout.length, 1 << 20);
+        assert.ok(/^x+$/.test(big.stdout));
+        assert.deepEqual([big.code, big.stderr], [0, 'big\n']);
+        assert.deepEqual([failing.code, failing.stdout, failing.stderr], [7, '', 'only\nstderr']);
+        assert.deepEqual([empty.code, empty.stdout, empty.stderr], [0, '', '']);
+        assert.deepEqual(splitNul(values.stdout), HOSTILE_VALUES);
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it('ends a timed-out root command on the node and keeps the session; an abort ends the session, and the next command starts another', async () => {
+      const fresh = await connectToLabNode(master, lab, lab.nodes[0]!);
+      try {
+        const before = await sessionOf(fresh);
+        let started = Date.now();
+        const timedOut = fresh.runAsRoot(['sleep', '3177'], { timeoutMs: 1_000 });
+        const queued = sessionOf(fresh);
+        await expectTransportError(timedOut, (error) => {
+          assert.equal(error.kind, 'command-timed-out');
+          assert.match(error.message, /`sleep 3177` on pi0 did not finish within 1 s/);
+        });
+        assert.ok(Date.now() - started < 2_500, `took ${Date.now() - started} ms`);
+        // The node's timeout ended the command and the agent answered: the same session goes on.
+        assert.deepEqual(await queued, before);
+
+        const controller = new AbortController();
+        setTimeout(() => controller.abort(), 300);
+        started = Date.now();
+        const abortedRun = fresh.runAsRoot(['sleep', '3178'], { signal: controller.signal });
+        const waiting = fresh.runAsRoot(['id', '-u'], { signal: controller.signal });
+        const afterAbort = sessionOf(fresh);
+        await expectTransportError(abortedRun, (error) => assert.equal(error.kind, 'aborted'));
+        await expectTransportError(waiting, (error) => assert.equal(error.kind, 'aborted'));
+        assert.ok(Date.now() - started < 1_500, `took ${Date.now() - started} ms`);
+        const next = await afterAbort;
+        assert.notEqual(next.sudo, before.sudo, 'a new session');
+        assert.equal((await fresh.runAsRoot(['id', '-u'])).stdout, '0\n');
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it('ends a session whose agent no longer answers, and starts a new one for the next command', async () => {
+      const node = lab.nodes[0]!;
+      const fresh = await connectToLabNode(master, lab, node);
+      const stuck = await sessionOf(fresh);
+      try {
+        const started = Date.now();
+        await expectTransportError(
+          fresh.runAsRoot({ script: 'kill -STOP "$1"', args: [stuck.agent] }, { timeoutMs: 1_000 }),
+          (error) => assert.equal(error.kind, 'command-timed-out'),
+        );
+        const next = await sessionOf(fresh);
+        assert.notEqual(next.sudo, stuck.sudo);
+        // Waited a few seconds for an answer, then gave up on the session.
+        assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+      } finally {
+        await fresh.close();
+        // Let the stopped agent go on: it finds its channel closed and ends.
+        await node.runAsRoot(`kill -CONT ${stuck.agent}`);
+      }
+    });
+
+    it('fails a root command and those queued behind it with "connection lost" when the node vanishes', async () => {
+      const node = lab.nodes[0]!;
+      const proxy = await startTcpProxy('127.0.0.1', node.address(), 22);
+      try {
+        const fresh = await connectToLabNode(master, lab, node, {
+          host: '127.0.0.1',
+          port: proxy.port,
+          keepaliveIntervalMs: 300,
+          keepaliveCountMax: 2,
+        });
+        assert.equal((await fresh.runAsRoot(['id', '-u'])).stdout, '0\n');
+        const started = Date.now();
+        const outcomes = Promise.allSettled([
+          fresh.runAsRoot(['sleep', '3179']),
+          fresh.runAsRoot(['true']),
+          fresh.runAsRoot(['id', '-u']),
+        ]);
+        setTimeout(() => proxy.freeze(), 300);
+        const settled = await outcomes;
+        assert.ok(Date.now() - started < 6_000, `took ${Date.now() - started} ms`);
+        const errors = settled.map((outcome) =>
+          outcome.status === 'rejected' ? (outcome.reason as TransportError) : undefined,
+        );
+        assert.deepEqual(
+          errors.map((error) => error?.kind),
+          ['connection-lost', 'connection-lost', 'connection-lost'],
+        );
+        assert.match(errors[0]!.message, /`sleep 3179` was running when the connection dropped/);
+        const later = await expectTransportError(fresh.runAsRoot(['true']), () => {});
+        assert.equal(later.kind, 'connection-lost');
+        await fresh.close();
+      } finally {
+        await proxy.close();
+      }
+    });
+  });
+
   it('keeps the password out of the command log, which has every command with code and duration', () => {
     const text = readFileSync(master.commandLog.path, 'utf8');
     assert.ok(!text.includes(PASSWORD), 'the password is not in the log');
@@ -416,8 +623,9 @@ describe('a worker over SSH, sudo asking for the password', () => {
       assert.ok(typeof entry.code === 'number' || typeof entry.error === 'string');
     }
     assert.ok(
-      entries.some((entry) => entry.command === "sudo -k -S -p '' -- id -u" && entry.code === 0),
+      entries.some((entry) => entry.command === 'id -u' && entry.asRoot && entry.code === 0),
     );
+    assert.ok(entries.some((entry) => entry.command === 'start root session' && entry.code === 0));
     assert.ok(entries.some((entry) => entry.error === 'command-timed-out'));
   });
 });

@@ -59,10 +59,12 @@ const READY = 'pcw-root-session-ready';
  * the command never sees the agent's stdin and its output cannot break the framing. The answer on
  * stdout is a line `<code> <stdout bytes> <stderr bytes>`, then those bytes. The command runs in
  * the background and is waited for, so a TERM (a local kill of sudo, which relays it) reaches the
- * trap at once, which ends the command and removes the directory. Few processes per request: on a
- * Pi Zero each costs.
+ * trap at once, which ends the command and removes the directory. The agent's files are private
+ * (umask 077); the command gets the umask sudo gave, as a command of its own would. Few processes
+ * per request: on a Pi Zero each costs.
  */
 export const ROOT_AGENT = `set -u
+mask=$(umask)
 umask 077
 dir=$(mktemp -d) || exit 1
 running=
@@ -78,7 +80,7 @@ while IFS=' ' read -r scriptbytes inputbytes; do
   head -c "$scriptbytes" >"$dir/command"
   if [ "$inputbytes" -gt 0 ]; then head -c "$inputbytes" >"$dir/stdin"; else : >"$dir/stdin"; fi
   IFS= read -r end && [ "$end" = . ] || exit 2
-  . "$dir/command" <"$dir/stdin" >"$dir/stdout" 2>"$dir/stderr" &
+  { umask "$mask"; . "$dir/command"; } <"$dir/stdin" >"$dir/stdout" 2>"$dir/stderr" &
   running=$!
   wait "$running"
   code=$?

@@ -452,6 +452,10 @@ describe('a worker over SSH, sudo asking for the password', () => {
         let sessions: Array<{ sudo: string; agent: string }>;
         try {
           sessions = await Promise.all(Array.from({ length: 4 }, () => sessionOf(first)));
+          // A command gets the umask sudo gives (sudoers' default 0022), not the agent's private
+          // 077: what it creates without a mode of its own is as readable as under `sudo command`.
+          const umask = await first.runAsRoot(['sh', '-c', 'umask']);
+          assert.equal(umask.stdout.trim(), '0022');
           await first.replaceFile('/etc/pcw-session.conf', 'one\n', { mode: 0o644 });
           assert.equal(await first.readFile('/etc/pcw-session.conf', { asRoot: true }), 'one\n');
           sessions.push(await sessionOf(first));
@@ -626,6 +630,16 @@ describe('a worker over SSH, sudo asking for the password', () => {
       entries.some((entry) => entry.command === 'id -u' && entry.asRoot && entry.code === 0),
     );
     assert.ok(entries.some((entry) => entry.command === 'start root session' && entry.code === 0));
+    // Logins are there too, marked as connections, with how they went.
+    assert.ok(
+      entries.some(
+        (entry) =>
+          entry.connection === true &&
+          /^ssh login pi@127\.[\d.]+:22 \(.*password/.test(String(entry.command)) &&
+          entry.code === 0,
+      ),
+    );
+    assert.ok(entries.some((entry) => entry.connection === true && entry.error === 'auth-failed'));
     assert.ok(entries.some((entry) => entry.error === 'command-timed-out'));
   });
 });

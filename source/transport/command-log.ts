@@ -12,6 +12,8 @@ export interface CommandLogEntry {
   node: string;
   command: string;
   asRoot: boolean;
+  /** An SSH login (a connection opened), not a command. */
+  connection?: true;
   code: number | null;
   durationMs: number;
   /** The error kind when the command did not produce an exit code. */

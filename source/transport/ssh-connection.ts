@@ -375,6 +375,17 @@ export function connectOverSsh(options: SshConnectOptions): Promise<SshNodeConne
   const progress: AuthProgress = { tried: [], offered: [] };
   const steps = planAuthentication(options.credentials, loadIdentities(options.credentials));
   const client = new Client();
+  const started = performance.now();
+  // Every login is in the command log too: how many a run needs, and how each went.
+  const logLogin = (outcome: { code: 0 } | { code: null; error: string }) =>
+    options.commandLog?.record({
+      node: options.node,
+      command: `ssh login ${options.credentials.username}@${options.host}:${target.port}${progress.tried.length > 0 ? ` (${progress.tried.join(', ')})` : ''}`,
+      asRoot: false,
+      connection: true,
+      durationMs: Math.round(performance.now() - started),
+      ...outcome,
+    });
 
   return new Promise<SshNodeConnection>((resolve, reject) => {
     let settled = false;
@@ -383,6 +394,7 @@ export function connectOverSsh(options: SshConnectOptions): Promise<SshNodeConne
       settled = true;
       options.signal?.removeEventListener('abort', onAbort);
       client.destroy();
+      logLogin({ code: null, error: error.kind });
       reject(error);
     };
     const onAbort = () => fail(aborted(options.node, `Connecting to ${options.host}`));
@@ -414,6 +426,7 @@ export function connectOverSsh(options: SshConnectOptions): Promise<SshNodeConne
       options.signal?.removeEventListener('abort', onAbort);
       client.removeAllListeners('error');
       client.removeAllListeners('close');
+      logLogin({ code: 0 });
       resolve(new SshNodeConnection(options, client));
     });
 

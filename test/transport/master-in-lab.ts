@@ -5,15 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { isTransportError } from '../../source/transport/errors.js';
 import { LocalNodeConnection } from '../../source/transport/local-connection.js';
-
-const SESSION_OF_THIS_COMMAND = `p=$$ child=
-while [ "$p" -gt 1 ]; do
-  if [ "$(cat "/proc/$p/comm")" = sudo ]; then echo "$p $child"; exit 0; fi
-  child=$p
-  set -- $(cat "/proc/$p/stat")
-  p=$4
-done
-echo none`;
+import { SESSION_OF_THIS_COMMAND } from './session-of-command.js';
 
 const password = readFileSync(0, 'utf8').split('\n')[0] ?? '';
 const master = new LocalNodeConnection({ password });

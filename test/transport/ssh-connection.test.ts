@@ -7,23 +7,11 @@ import type { SshNodeConnection } from '../../source/transport/ssh-connection.js
 import { type Lab, startLab } from '../lab/lab.js';
 import { HOSTILE_FILE_NAMES, HOSTILE_VALUES } from './hostile-values.js';
 import { connectToLabNode, makeTestMaster, type TestMaster } from './lab-connection.js';
+import { SESSION_OF_THIS_COMMAND } from './session-of-command.js';
 import { startTcpProxy } from './tcp-proxy.js';
 
 // A password that is itself hostile: it must reach sudo and sshd as data and never show in the log.
 const PASSWORD = `r4sp'b "$(erry)"; \`x\` -n`;
-
-/**
- * Run as root, prints `<sudo pid> <agent pid>`: the sudo process the command descends from, and
- * that sudo's child (the root session's agent), both as the node sees them.
- */
-const SESSION_OF_THIS_COMMAND = `p=$$ child=
-while [ "$p" -gt 1 ]; do
-  if [ "$(cat "/proc/$p/comm")" = sudo ]; then echo "$p $child"; exit 0; fi
-  child=$p
-  set -- $(cat "/proc/$p/stat")
-  p=$4
-done
-echo none`;
 
 function splitNul(text: string): string[] {
   return text.split('\0').slice(0, -1);

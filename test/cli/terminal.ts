@@ -5,6 +5,16 @@ import fs from 'node:fs';
 
 let servers = 0;
 
+/**
+ * How long to wait before reading the terminal again, `since` the wait began: every 25 ms at first
+ * (a key's answer shows within a frame or two), then less and less often, up to every 250 ms, so
+ * that waiting minutes for a run costs a few tmux reads a second instead of forty.
+ */
+export function pollDelay(since: number): Promise<void> {
+  const ms = Math.min(250, 25 + Math.floor((Date.now() - since) / 10));
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 export class Terminal {
   readonly socket = `pcw-cli-test-${process.pid}-${++servers}`;
   protected readonly target = 'wizard';
@@ -46,7 +56,8 @@ export class Terminal {
   }
 
   async waitFor(expected: string | RegExp, timeoutMs = 8000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
+    const since = Date.now();
+    const deadline = since + timeoutMs;
     for (;;) {
       const screen = this.screen();
       if (typeof expected === 'string' ? screen.includes(expected) : expected.test(screen)) {
@@ -58,7 +69,7 @@ export class Terminal {
       if (Date.now() > deadline) {
         throw new Error(`the terminal never showed ${String(expected)}; screen:\n${screen}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await pollDelay(since);
     }
   }
 

@@ -4,7 +4,7 @@
 // few things that depend on what the wizard draws, in one place, so that a new screen changes
 // only them.
 import { fileURLToPath } from 'node:url';
-import { Terminal } from '../cli/terminal.js';
+import { pollDelay, Terminal } from '../cli/terminal.js';
 import type { Lab, LabNode } from '../lab/lab.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -12,7 +12,6 @@ const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const pidFile = '/tmp/pcw-e2e-wizard.pid';
 
 const quote = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class NodeTerminal extends Terminal {
   readonly node: LabNode;
@@ -37,14 +36,15 @@ export class NodeTerminal extends Terminal {
 
   /** Waits for `expected` anywhere in what was printed (no settling: run screens keep moving). */
   async waitInHistory(expected: RegExp, timeoutMs: number): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
+    const since = Date.now();
+    const deadline = since + timeoutMs;
     for (;;) {
       const history = this.history();
       if (expected.test(history)) return history;
       if (Date.now() > deadline) {
         throw new Error(`the terminal never showed ${String(expected)}; it printed:\n${history}`);
       }
-      await delay(50);
+      await pollDelay(since);
     }
   }
 

@@ -79,6 +79,18 @@ for (const { profiles, clonedCards = false, sudo = 'password' } of cases) {
         first.stdout,
       );
       assert.doesNotMatch(first.stderr, /TransportError|\n\s+at /, first.stderr);
+      // Every lab card has cloud-init's files; only the trixie profile's cards run it at boot, and
+      // preflight names it on those alone (where it did not run, it is not asked at all).
+      for (const [index, row] of rows.entries()) {
+        const preflight = first.reports.find(
+          (report) => report.step === 'preflight' && report.node === row.hostname,
+        );
+        assert.equal(
+          /cloud-init/.test(preflight?.summary ?? ''),
+          profiles[index] === 'trixie',
+          `${row.hostname} (${profiles[index]}): ${preflight?.summary}`,
+        );
+      }
       if (clonedCards) {
         assert.ok(
           first.reports.some(

@@ -1,5 +1,6 @@
 // The one table of flags: it drives parsing (util.parseArgs), --help, and the check of which flag
 // goes with which command. Add a flag here and nowhere else.
+import { defaultConcurrency } from '../engine/run-on-nodes.js';
 
 export type CommandName = 'wizard' | 'run' | 'status' | 'discover';
 
@@ -15,6 +16,9 @@ export interface FlagSpec {
   /** The help text's lines. */
   help: string;
 }
+
+/** The most --concurrency takes: more Pis at once than this only crowd the master's network. */
+export const maxConcurrency = 64;
 
 const every: readonly CommandName[] = ['wizard', 'run', 'status', 'discover'];
 
@@ -37,6 +41,13 @@ export const flagTable: readonly FlagSpec[] = [
     type: 'boolean',
     commands: ['wizard', 'run'],
     help: 'Only plan; change nothing on any Pi (and leave the saved results as they are)',
+  },
+  {
+    name: 'concurrency',
+    type: 'string',
+    commands: ['wizard', 'run'],
+    value: { what: 'number of Pis at once', placeholder: 'N', example: '4' },
+    help: `Work on at most N Pis at once (1 to ${maxConcurrency}; default ${defaultConcurrency}); fewer for a slow network, 1 for one Pi and one login at a time`,
   },
   {
     name: 'no-color',

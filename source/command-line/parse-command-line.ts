@@ -4,15 +4,25 @@
 import { parseArgs } from 'node:util';
 import packageJson from '../../package.json' with { type: 'json' };
 import { exitCodes } from '../commands/exit-codes.js';
+import { defaultConcurrency } from '../engine/run-on-nodes.js';
 import { sessionNameProblem } from '../session/session-name.js';
 import { isStepId, type StepId, stepIds } from '../steps/step.js';
-import { type CommandName, type FlagSpec, flagsByName, flagTable, planFlags } from './flags.js';
+import {
+  type CommandName,
+  type FlagSpec,
+  flagsByName,
+  flagTable,
+  maxConcurrency,
+  planFlags,
+} from './flags.js';
 
 export interface WizardOptions {
   sessionName: string;
   fresh: boolean;
   dryRun: boolean;
   color: boolean;
+  /** --concurrency: how many Pis the engine works on at once (its default when not given). */
+  concurrency?: number;
 }
 
 /** The cluster planned from flags (--nodes …): raw text, checked by the run command. */
@@ -45,6 +55,8 @@ export interface StepsOptions {
   plan?: PlanFlags;
   fixClonedCards: boolean;
   color: boolean;
+  /** --concurrency: how many Pis the engine works on at once (its default when not given). */
+  concurrency?: number;
 }
 
 /** `discover`: scan a subnet for machines answering SSH and assign them to the table's rows. */
@@ -137,6 +149,25 @@ const usage = (message: string): CommandLine => ({
 
 const commandNames = new Set<string>(['run', 'status', 'discover']);
 
+/** --concurrency N: a whole number from 1 to maxConcurrency, or why not. */
+function parseConcurrency(
+  text: string,
+): { ok: true; value: number } | { ok: false; message: string } {
+  const example = `e.g. --concurrency 4 (or leave it out for ${defaultConcurrency})`;
+  if (!/^[0-9]+$/.test(text))
+    return {
+      ok: false,
+      message: `--concurrency ${JSON.stringify(text)} is not a whole number: say how many Pis to work on at once, from 1 to ${maxConcurrency}, ${example}`,
+    };
+  const value = Number(text);
+  if (value < 1 || value > maxConcurrency)
+    return {
+      ok: false,
+      message: `--concurrency ${text} is out of range: from 1 to ${maxConcurrency} Pis at once, ${example}`,
+    };
+  return { ok: true, value };
+}
+
 /** Refusals in words, before util.parseArgs (whose own messages name no example). */
 function flagProblem(argv: readonly string[]): string | undefined {
   const { tokens } = parseArgs({
@@ -215,11 +246,15 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (nameProblem) return usage(nameProblem);
   const color = !values['no-color'] && !env.NO_COLOR;
   const dryRun = values['dry-run'] === true;
+  const concurrencyText = values.concurrency as string | undefined;
+  const concurrency = concurrencyText === undefined ? undefined : parseConcurrency(concurrencyText);
+  if (concurrency && !concurrency.ok) return usage(concurrency.message);
+  const engine = concurrency?.ok ? { concurrency: concurrency.value } : {};
 
   if (command === 'wizard') {
     return {
       kind: 'wizard',
-      options: { sessionName, fresh: values.fresh === true, dryRun, color },
+      options: { sessionName, fresh: values.fresh === true, dryRun, color, ...engine },
     };
   }
   if (command === 'status') {
@@ -239,7 +274,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       },
     };
   }
-  return runCommandLine(values, rest, { sessionName, color, dryRun });
+  return runCommandLine(values, rest, { sessionName, color, dryRun, engine });
 }
 
 function parseFlags(argv: readonly string[]) {
@@ -265,7 +300,12 @@ type FlagValues = ReturnType<typeof parseFlags>['values'];
 function runCommandLine(
   values: FlagValues,
   rest: string[],
-  common: { sessionName: string; color: boolean; dryRun: boolean },
+  common: {
+    sessionName: string;
+    color: boolean;
+    dryRun: boolean;
+    engine: { concurrency?: number };
+  },
 ): CommandLine {
   if (rest.length > 1) return usage(`run takes one step or all (got: ${rest.join(' ')})`);
   const step = rest[0] ?? 'all';
@@ -337,6 +377,7 @@ function runCommandLine(
       ...(plan ? { plan } : {}),
       fixClonedCards: values['fix-cloned-cards'] === true,
       color: common.color,
+      ...common.engine,
     },
   };
 }

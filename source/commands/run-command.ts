@@ -165,6 +165,7 @@ export async function runCommand(
     ...(options.nodes ? { nodes: options.nodes } : {}),
     dryRun: options.dryRun,
     fixClonedCards: options.fixClonedCards,
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
   } satisfies Partial<JournaledRunOptions>;
   if (screens) {
     const { runOnScreens } = await import('./run-on-screens.js');

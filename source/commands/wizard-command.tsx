@@ -60,6 +60,7 @@ export async function wizardCommand(
         steps: [...guideStepIds],
         dryRun: state.dryRun,
         fixClonedCards: false,
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
         ...(password === undefined ? {} : { password }),
       },
       interrupts,

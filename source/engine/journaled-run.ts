@@ -33,6 +33,8 @@ export interface JournaledRunOptions {
   /** Asked (on the run screens) when a node fails a step; without it the node is skipped. */
   decideOnFailure?: (failure: NodeFailure) => Promise<FailureChoice>;
   password?: string;
+  /** Nodes worked on at once (--concurrency); the engine's default when not given. */
+  concurrency?: number;
   signal?: AbortSignal;
   commandLogPath?: string;
   onEvent?: (event: SetupEvent) => void;
@@ -89,6 +91,7 @@ export async function runJournaled(options: JournaledRunOptions): Promise<RunOut
     ...(options.password === undefined ? {} : { password: options.password }),
     memory: journal.memory,
     commandLog: log,
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(options.signal ? { signal: options.signal } : {}),
     onEvent,
   });

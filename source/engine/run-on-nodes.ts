@@ -6,6 +6,9 @@
 import { aborted, formatTransportError, isTransportError } from '../transport/errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, sleep, withRetry } from './retry-policy.js';
 
+/** Nodes worked on at once unless told otherwise (--concurrency). */
+export const defaultConcurrency = 8;
+
 export interface NamedNode {
   name: string;
 }
@@ -43,7 +46,7 @@ export type NodeOutcome<T> =
     };
 
 export interface RunOnNodesOptions {
-  /** Nodes worked on at once (default 8). */
+  /** Nodes worked on at once (default defaultConcurrency). */
   concurrency?: number;
   retry?: RetryPolicy;
   onEvent?: (event: NodeRunEvent) => void;
@@ -68,7 +71,7 @@ export async function runOnNodes<N extends NamedNode, T>(
   work: (node: N, context: AttemptContext) => Promise<T>,
   options: RunOnNodesOptions = {},
 ): Promise<NodeOutcome<T>[]> {
-  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 8));
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? defaultConcurrency));
   const policy = options.retry ?? DEFAULT_RETRY_POLICY;
   const signal = options.signal ?? new AbortController().signal;
   const logPath = options.commandLogPath ? { commandLogPath: options.commandLogPath } : {};

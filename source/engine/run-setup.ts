@@ -33,7 +33,7 @@ import { readBootId, rebootAndReconnect } from '../transport/reboot.js';
 import { connectOverSsh, SshNodeConnection } from '../transport/ssh-connection.js';
 import { planSteps } from './carried-steps.js';
 import type { RetryPolicy } from './retry-policy.js';
-import { type NodeRunEvent, runOnNodes } from './run-on-nodes.js';
+import { defaultConcurrency, type NodeRunEvent, runOnNodes } from './run-on-nodes.js';
 
 /** What the run keeps between invocations (saved with the session; no secrets). */
 export interface SetupMemory {
@@ -93,6 +93,7 @@ export interface SetupOptions {
   memory: SetupMemory;
   commandLog?: CommandLog;
   knownHostsPath?: string;
+  /** Nodes worked on at once (default defaultConcurrency); see also NodeStep.nodesAtOnce. */
   concurrency?: number;
   retry?: RetryPolicy;
   rebootTimeoutMs?: number;
@@ -156,6 +157,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     fixClonedCards: options.fixClonedCards ?? false,
     rebootPending: new Set(memory.rebootPending),
     knownHostsPath: options.knownHostsPath ?? defaultKnownHostsPath(),
+    concurrency: Math.max(1, Math.floor(options.concurrency ?? defaultConcurrency)),
   };
   const saveMemory = () => {
     memory.rebootPending = [...cluster.rebootPending].sort();
@@ -298,7 +300,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
         return value;
       },
       {
-        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        concurrency: Math.min(cluster.concurrency, step.nodesAtOnce ?? cluster.concurrency),
         ...(options.retry ? { retry: options.retry } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         onEvent: (event) => {

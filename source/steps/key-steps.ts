@@ -172,11 +172,63 @@ export const knownHostsStep: NodeStep = {
   },
 };
 
-// Fixed script; the names arrive as arguments. Each login prints "name<TAB>exit<TAB>output".
-const loginScript = `
+/**
+ * How the N×N check stays below sshd's MaxStartups (10:30:100 by default: with 10 unauthenticated
+ * connections pending, new ones start being refused), even with every node checking at once. A
+ * login is unauthenticated at its target from the TCP connect until its key is accepted.
+ *
+ * - At most `verifyNodesAtOnce` (9) nodes run their logins at once, and a node has at most one
+ *   login to a given target at a time (each target is on its list once): whatever the timing, a
+ *   target has at most 9 of them pending, one below MaxStartups, leaving room for the wizard's own
+ *   connection to it.
+ * - Each node runs at most `loginsAtOnce` (4) of its logins at once, never more than --concurrency
+ *   allows: sources at once × 4 logins in flight, at most 36.
+ * - Each node tries the others in rotated order (node i: i+1, i+2, … mod N), so at any moment the
+ *   sources are at different targets: while they go at a like pace, the k-th logins of node i are
+ *   to i+k … i+k+3, and each target has 4 of them at a time (from a different 4 nodes as they go
+ *   on), not 9. The bound of 9 is for when they do not keep pace (one slow target the others
+ *   catch up on).
+ *
+ * A node that does not answer holds one of a node's 4 places for its ConnectTimeout (10 s) while
+ * the others go on: up to 3 silent nodes cost a node's check about 10 s together, where logging in
+ * one after the other cost 10 s for each of them.
+ */
+const maxStartups = 10;
+export const verifyNodesAtOnce = maxStartups - 1;
+export const loginsAtOnce = 4;
+
+/** The others, in the order `from` logs into them: the nodes after it, wrapping around. */
+export function loginOrder(rows: readonly NodeRow[], from: NodeRow): NodeRow[] {
+  const at = rows.findIndex((row) => row.hostname === from.hostname);
+  return [...rows.slice(at + 1), ...rows.slice(0, Math.max(at, 0))].filter(
+    (row) => row.hostname !== from.hostname,
+  );
+}
+
+// Fixed script: $1 is how many logins run at once, the names (in the order to try them) follow as
+// arguments; no value is ever part of the script. xargs -P runs the logins, each writing its
+// "name<TAB>exit<TAB>output" line into its own file; the lines are printed in the order of the
+// names once every login has ended (one round trip per node, a stable order).
+export const loginScript = `
+at_once=$1
+shift
+dir=$(mktemp -d) || exit 1
+trap 'rm -rf -- "$dir"' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+i=0
 for name in "$@"; do
-  out=$(ssh -n -o BatchMode=yes -o ConnectTimeout=10 -o StrictHostKeyChecking=yes -- "$name" hostname 2>&1)
-  printf '%s\\t%s\\t%s\\n' "$name" "$?" "$(printf '%s' "$out" | tr '\\t\\n' '  ')"
+  i=$((i + 1))
+  printf '%s\\0%s\\0' "$i" "$name"
+done | xargs -0 -n 2 -P "$at_once" sh -c '
+  out=$(ssh -n -o BatchMode=yes -o ConnectTimeout=10 -o StrictHostKeyChecking=yes -- "$3" hostname 2>&1)
+  printf "%s\\t%s\\t%s\\n" "$3" "$?" "$(printf "%s" "$out" | tr "\\t\\n" "  ")" > "$1/$2"
+' sh "$dir"
+i=0
+for name in "$@"; do
+  i=$((i + 1))
+  cat -- "$dir/$i" 2>/dev/null
 done
 `;
 
@@ -184,6 +236,7 @@ export const verifyStep: NodeStep = {
   id: 'verify',
   title: 'Every node logs into every other by name',
   section: 'Verify',
+  nodesAtOnce: verifyNodesAtOnce,
   async run(work) {
     // A node that failed cannot answer by name, nor can one left unrebooted because of a failure
     // (the master waits for every worker).
@@ -201,15 +254,34 @@ export const verifyStep: NodeStep = {
     const row = new Map<string, { ok: boolean; detail: string }>();
     work.cluster.loginMatrix.set(work.row.hostname, row);
     if (others.length === 0) return;
+    const order = loginOrder(work.cluster.rows, work.row)
+      .map((each) => each.hostname)
+      .filter((name) => others.includes(name));
+    const atOnce = Math.max(1, Math.min(loginsAtOnce, work.cluster.concurrency));
     const result = await work.read(
-      { script: loginScript, args: others },
-      { label: `ssh to ${others.length} nodes` },
+      { script: loginScript, args: [String(atOnce), ...order] },
+      { label: `ssh to ${order.length} nodes, ${atOnce} at a time` },
     );
+    const answers = new Map<string, { ok: boolean; detail: string }>();
     for (const line of result.stdout.split('\n')) {
       const [name, code, output = ''] = line.split('\t');
       if (!name || code === undefined) continue;
       const ok = code === '0' && output.trim() === name;
-      row.set(name, { ok, detail: ok ? output.trim() : output.trim() || `exit ${code}` });
+      answers.set(name, { ok, detail: ok ? output.trim() : output.trim() || `exit ${code}` });
+    }
+    // The row in the table's order, whatever order the logins ran in.
+    for (const name of others) {
+      const answer = answers.get(name);
+      if (answer) row.set(name, answer);
+    }
+    const unchecked = others.filter((name) => !answers.has(name));
+    if (unchecked.length > 0) {
+      // The script itself stopped short (no temporary folder, no xargs): not a key problem.
+      const why = result.stderr.trim().split('\n')[0] || `exit ${result.code}`;
+      throw new StepFailure(
+        `${work.row.hostname}: the login check did not finish (${why}); not checked: ${unchecked.join(', ')}`,
+        `look at what ran in the command log, then run: pi-cluster-wizard run verify --node ${work.row.hostname}`,
+      );
     }
     const failed = others.filter((name) => !row.get(name)?.ok);
     work.note(

@@ -90,6 +90,11 @@ export interface ClusterContext {
   rebootPending: Set<string>;
   /** Nodes that failed earlier in this run: steps that read every node go on without them. */
   failedNodes?: ReadonlySet<string>;
+  /**
+   * Nodes the engine works on at once (--concurrency): work a node fans out itself (its logins to
+   * the others in verify) stays within it too.
+   */
+  concurrency: number;
 }
 
 export class StepFailure extends Error {
@@ -204,4 +209,10 @@ export interface NodeStep {
   run(work: StepWork): Promise<void>;
   /** Checks after applying that are not file contents (e.g. the running hostname); throws StepFailure. */
   verify?(work: StepWork): Promise<void>;
+  /**
+   * The most nodes the step runs on at once, when fewer than the run's concurrency: for a step
+   * whose nodes are all clients of each other's SSH servers (verify), which must stay below sshd's
+   * MaxStartups whatever --concurrency says.
+   */
+  nodesAtOnce?: number;
 }

@@ -154,6 +154,52 @@ describe('parseCommandLine', () => {
     }
   });
 
+  test('--concurrency N: how many Pis at once, for run and the wizard', () => {
+    assert.deepEqual(parseCommandLine(['--concurrency', '3'], {}), {
+      kind: 'wizard',
+      options: { sessionName: 'default', fresh: false, dryRun: false, color: true, concurrency: 3 },
+    });
+    for (const [argv, concurrency] of [
+      [['run', 'verify', '--concurrency', '1'], 1],
+      [['run', '--concurrency=64', '--yes'], 64],
+      [['run', 'all', '--concurrency', '08'], 8],
+    ] as const) {
+      const result = parseCommandLine(argv, {});
+      assert.equal(result.kind, 'run', argv.join(' '));
+      if (result.kind === 'run') assert.equal(result.options.concurrency, concurrency);
+    }
+    // Not given: the engine's default, so nothing is said.
+    const plain = parseCommandLine(['run'], {});
+    assert.equal(plain.kind === 'run' && 'concurrency' in plain.options, false);
+  });
+
+  test('a bad --concurrency is refused in words, with exit code 2', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['run', '--concurrency', '0'], /^--concurrency 0 is out of range: from 1 to 64 Pis at once/],
+      [['run', '--concurrency', '65'], /^--concurrency 65 is out of range: from 1 to 64/],
+      [['run', '--concurrency', '100000000000000000000'], /is out of range/],
+      [['--concurrency', '2.5'], /^--concurrency "2\.5" is not a whole number: .* from 1 to 64/],
+      [['run', '--concurrency', 'many'], /^--concurrency "many" is not a whole number/],
+      [['run', '--concurrency=-3'], /^--concurrency "-3" is not a whole number/],
+      [['run', '--concurrency', ' 4'], /^--concurrency " 4" is not a whole number/],
+      [['run', '--concurrency', '$(reboot)'], /^--concurrency "\$\(reboot\)" is not a whole/],
+      [['run', '--concurrency', '-3'], /^--concurrency needs a number of Pis at once, e\.g\./],
+      [['run', '--concurrency'], /^--concurrency needs a number of Pis at once/],
+      [['run', '--concurrency='], /^--concurrency needs a number of Pis at once/],
+      [['status', '--concurrency', '4'], /--concurrency goes only with: pi-cluster-wizard or/],
+      [['discover', '--concurrency', '4'], /--concurrency goes only with/],
+    ];
+    for (const [argv, message] of cases) {
+      const result = parseCommandLine(argv, {});
+      assert.equal(result.kind, 'exit', argv.join(' '));
+      if (result.kind !== 'exit') continue;
+      assert.equal(result.exitCode, 2, argv.join(' '));
+      assert.match(result.stderr ?? '', message, argv.join(' '));
+      if (argv[0] === 'run' || argv[0] === '--concurrency')
+        assert.match(result.stderr ?? '', /e\.g\. --concurrency 4/, argv.join(' '));
+    }
+  });
+
   test('the help lists every flag of the table, under the commands it goes with', () => {
     const help = parseCommandLine(['--help'], {});
     const text = help.kind === 'exit' ? (help.stdout ?? '') : '';

@@ -155,6 +155,23 @@ const cases: Case[] = [
     cluster: (plan) => plan,
     says: /No node called/,
   },
+  ...['0', '65', 'many', '2.5', '-1', '$(reboot)'].map((value) => ({
+    name: `--concurrency ${JSON.stringify(value)}`,
+    args: [...runAll, `--concurrency=${value}`],
+    cluster: (plan: Plan) => plan,
+    says: /--concurrency .*(is not a whole number|is out of range): .*from 1 to 64/,
+  })),
+  {
+    name: '--concurrency without a number',
+    args: [...runAll, '--concurrency', '--yes'],
+    cluster: (plan) => plan,
+    says: /--concurrency needs a number of Pis at once, e\.g\. --concurrency 4/,
+  },
+  {
+    name: 'the wizard with --concurrency 0',
+    args: ['--concurrency', '0'],
+    says: /--concurrency 0 is out of range/,
+  },
   { name: 'a session name with a path', args: ['--session', '../etc'], says: /session/i },
   {
     name: 'a session name with a space',

@@ -55,6 +55,7 @@ export function clusterWith(facts: NodeFacts): ClusterContext {
     fixClonedCards: false,
     knownHostsPath: '/nonexistent',
     rebootPending: new Set(),
+    concurrency: 8,
   };
 }
 

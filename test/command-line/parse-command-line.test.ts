@@ -4,6 +4,16 @@ import { describe, test } from 'node:test';
 import { flagTable } from '../../source/command-line/flags.js';
 import { parseCommandLine } from '../../source/command-line/parse-command-line.js';
 
+/** The command line is refused with exit code 2 and a message matching `message`; its stderr. */
+function assertRefused(argv: string[], message: RegExp): string {
+  const result = parseCommandLine(argv, {});
+  assert.equal(result.kind, 'exit', argv.join(' '));
+  const stderr = result.kind === 'exit' ? (result.stderr ?? '') : '';
+  if (result.kind === 'exit') assert.equal(result.exitCode, 2, argv.join(' '));
+  assert.match(stderr, message, argv.join(' '));
+  return stderr;
+}
+
 describe('parseCommandLine', () => {
   test('flags to options', () => {
     const cases: Array<[string[], Record<string, string>, object]> = [
@@ -145,12 +155,8 @@ describe('parseCommandLine', () => {
       [['--session='], /--session needs a name/],
     ];
     for (const [argv, message] of cases) {
-      const result = parseCommandLine(argv, {});
-      assert.equal(result.kind, 'exit', argv.join(' '));
-      if (result.kind !== 'exit') continue;
-      assert.equal(result.exitCode, 2, argv.join(' '));
-      assert.match(result.stderr ?? '', message, argv.join(' '));
-      assert.match(result.stderr ?? '', /Run pi-cluster-wizard --help to see the options\./);
+      const stderr = assertRefused(argv, message);
+      assert.match(stderr, /Run pi-cluster-wizard --help to see the options\./);
     }
   });
 
@@ -190,13 +196,9 @@ describe('parseCommandLine', () => {
       [['discover', '--concurrency', '4'], /--concurrency goes only with/],
     ];
     for (const [argv, message] of cases) {
-      const result = parseCommandLine(argv, {});
-      assert.equal(result.kind, 'exit', argv.join(' '));
-      if (result.kind !== 'exit') continue;
-      assert.equal(result.exitCode, 2, argv.join(' '));
-      assert.match(result.stderr ?? '', message, argv.join(' '));
+      const stderr = assertRefused(argv, message);
       if (argv[0] === 'run' || argv[0] === '--concurrency')
-        assert.match(result.stderr ?? '', /e\.g\. --concurrency 4/, argv.join(' '));
+        assert.match(stderr, /e\.g\. --concurrency 4/, argv.join(' '));
     }
   });
 

@@ -531,27 +531,34 @@ async function main(): Promise<void> {
       results.wizard.push(run);
       log(`wizard ${nodes}: ${seconds(run.totalMs)} s, ${run.peakRssKb} kB`);
     }
-    if (!sizes.includes(nodes)) continue;
-    if (only.has('guide')) {
+    if (sizes.includes(nodes) && only.has('guide')) {
       const ms = await guideRun(nodes);
       results.guide.push({ nodes, ms });
       log(`guide ${nodes}: ${seconds(ms)} s`);
     }
-    if (only.has('ansible')) {
+    if (sizes.includes(nodes) && only.has('ansible')) {
       results.ansibleProblem = ansibleInstalled();
-      if (results.ansibleProblem) continue;
-      for (const forks of nodes > 5 ? [5, nodes] : [5]) {
+      for (const forks of results.ansibleProblem ? [] : nodes > 5 ? [5, nodes] : [5]) {
         const ms = await ansibleRun(nodes, forks);
         results.ansible.push({ nodes, forks: forks === 5 ? 5 : 'N', ms });
         log(`ansible ${nodes} forks ${forks}: ${seconds(ms)} s`);
       }
     }
+    writeResults(results);
   }
+  process.stdout.write(writeResults(results));
+}
+
+/**
+ * Writes the tables, the JSON and the chart of what is measured so far (after every size, so that
+ * a long run stopped half-way keeps its finished sizes); returns the tables.
+ */
+function writeResults(results: Results): string {
   const report = formatReport(results);
-  process.stdout.write(report);
   writeFileSync(`${resultsDir}/${outName}.md`, report);
   writeFileSync(`${resultsDir}/${outName}.json`, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(`${resultsDir}/${outName}-time-by-nodes.svg`, chart(results));
+  return report;
 }
 
 function chart(results: Results): string {

@@ -21,7 +21,19 @@ skipped='^(systemd|systemd-sysv|systemd-timesyncd|udev|libpam-systemd|libnss-sys
 base=${PCW_LAB_PACKAGES:-/var/cache/pcw-lab}
 key=$(printf '%s\n' "${wanted[@]}" "$skipped" 1 | sha256sum | cut -c1-16)
 root=$base/root-$key
+# The Python of cloud-init and netplan, byte-compiled once here for this machine's python3: the
+# nodes' /usr is a read-only lower layer, so without it every cloud-init run in every node compiles
+# its 700 modules again (1.3 s of CPU per run instead of 0.5). compileall writes each .pyc
+# atomically, so labs starting meanwhile see either none or a whole one.
+tag=$(/usr/bin/python3 -c 'import sys; print(sys.implementation.cache_tag)')
+compiled() {
+  /usr/bin/python3 -m compileall -q -j 0 "$1/usr/lib/python3" >/dev/null
+  touch "$1/.compiled-$tag"
+}
 if [ -e "$root/.complete" ]; then
+  if [ "${1:-}" != --installed ] && [ ! -e "$root/.compiled-$tag" ]; then
+    compiled "$root"
+  fi
   echo "$root"
   exit 0
 fi
@@ -52,6 +64,7 @@ for top in bin sbin lib; do
     rm -rf "${work:?}/root/$top"
   fi
 done
+compiled "$work/root"
 touch "$work/root/.complete"
 if ! mv -T "$work/root" "$root" 2>/dev/null && [ ! -e "$root/.complete" ]; then
   echo "fetch-packages: could not move the unpacked packages to $root" >&2

@@ -46,6 +46,12 @@ provision() {
   # libnetplan up there (the dynamic loader finds the others in its default directories).
   if [ "$PROFILE" = trixie ]; then ldconfig; fi
 
+  # root's dotfiles as a card has them (Debian's base-files), not this machine's: a .bashrc that
+  # starts a Python version manager would run in every non-interactive bash on the node (bash reads
+  # ~/.bashrc when its stdin is a socket, as the lab's and sshd's are), seconds of CPU each time.
+  install -m 0644 /usr/share/base-files/dot.bashrc /root/.bashrc
+  install -m 0644 /usr/share/base-files/dot.profile /root/.profile
+
   install -m 0644 /dev/null /etc/hostname
   echo raspberrypi >/etc/hostname
   install -m 0644 "$stock/hosts" /etc/hosts

@@ -95,7 +95,7 @@ export const hostnameStep: NodeStep = {
   async run(work) {
     const name = work.row.hostname;
     // /etc/hosts first, so sudo resolves the new name as soon as it is set.
-    const hosts = (await work.connection.readFile('/etc/hosts')) ?? '';
+    const hosts = (await work.connection.readFile('/etc/hosts', { asRoot: true })) ?? '';
     await work.file('/etc/hosts', setLoopbackHostname(hosts, name), rootFile(0o644));
     const fileChange = await work.file('/etc/hostname', hostnameFile(name), rootFile(0o644));
     if (work.facts.cloudInit) await keepHostnameThroughCloudInit(work);
@@ -105,6 +105,7 @@ export const hostnameStep: NodeStep = {
     if (running !== name) {
       await work.command(`set the running hostname to ${name}`, ['hostname', '--', name], {
         asRoot: true,
+        writesNoFile: true,
       });
     }
     if (fileChange.changed) work.cluster.rebootPending.add(name);
@@ -121,6 +122,7 @@ export const hostnameStep: NodeStep = {
     }
     const sudoCheck = await work.connection.runAsRoot(['true'], {
       label: 'sudo after hostname change',
+      writesNoFile: true,
     });
     if (/unable to resolve host/.test(sudoCheck.stderr)) {
       throw new StepFailure(

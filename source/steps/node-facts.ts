@@ -60,7 +60,10 @@ for key in /etc/ssh/ssh_host_*_key.pub; do [ -r "$key" ] && printf 'hostkey=%s\\
 `;
 
 export async function gatherNodeFacts(connection: NodeConnection): Promise<NodeFacts> {
-  const result = await connection.run({ script: factsScript }, { label: 'read node facts' });
+  const result = await connection.run(
+    { script: factsScript },
+    { label: 'read node facts', writesNoFile: true },
+  );
   const said = `${result.stdout}\n${result.stderr}`;
   // nologin (or false) as the login shell: every command over SSH is refused before it starts.
   if (result.code !== 0 && /account is currently not available|nologin/i.test(said)) {

@@ -168,7 +168,7 @@ export class StepWork {
   async command(
     description: string,
     command: Command,
-    options: { asRoot?: boolean; timeoutMs?: number; stdin?: string } = {},
+    options: { asRoot?: boolean; timeoutMs?: number; stdin?: string; writesNoFile?: boolean } = {},
   ): Promise<void> {
     const asRoot = options.asRoot ?? false;
     const shown = Array.isArray(command)
@@ -180,6 +180,7 @@ export class StepWork {
     await run.call(this.connection, command, {
       check: true,
       label: description,
+      ...(options.writesNoFile ? { writesNoFile: true } : {}),
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
     });
@@ -190,6 +191,7 @@ export class StepWork {
     const run = options.asRoot ? this.connection.runAsRoot : this.connection.run;
     return run.call(this.connection, command, {
       timeoutMs: 60_000,
+      writesNoFile: true,
       ...(options.label === undefined ? {} : { label: options.label }),
     });
   }

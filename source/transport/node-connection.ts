@@ -22,6 +22,11 @@ export interface RunOptions {
   label?: string;
   /** Fail with a `command-failed` error on a non-zero exit code instead of returning it. */
   check?: boolean;
+  /**
+   * The command writes no file (it reads, or changes only running state), so the connection
+   * keeps what it knows of files; after any other command it reads them again.
+   */
+  writesNoFile?: boolean;
 }
 
 export interface CommandResult {

@@ -42,6 +42,7 @@ export async function readBootId(
   const result = await connection.run(['cat', '--', BOOT_ID_PATH], {
     label: 'read boot id',
     check: true,
+    writesNoFile: true,
     timeoutMs: 15_000,
     ...(signal ? { signal } : {}),
   });

@@ -4,6 +4,7 @@
  * behave the same.
  */
 
+import { createHash } from 'node:crypto';
 import type { CommandLog } from './command-log.js';
 import {
   aborted,
@@ -86,25 +87,35 @@ const SUDO_PROBE = `if [ "$(id -u)" = 0 ]; then echo root; exit 0; fi
 command -v sudo >/dev/null 2>&1 || { echo no-sudo; exit 0; }
 if sudo -n true >/dev/null 2>&1; then echo nopasswd; else echo password; fi`;
 
-const MISSING_FILE_CODE = 44;
 const VALIDATION_FAILED_CODE = 45;
+const CHANGED_MEANWHILE_CODE = 46;
 
-/** Prints `present <mode> <owner> <group>` and the content, or `missing`. Follows symlinks. */
-const INSPECT_FILE = `if [ ! -e "$1" ]; then echo missing; exit 0; fi
-stat -L -c 'present %a %U %G' -- "$1" && exec cat -- "$1"`;
-
-const READ_FILE = `[ -e "$1" ] || exit ${MISSING_FILE_CODE}
+/**
+ * Prints `present <mode> <owner> <group> <sha256>` and the content, `missing`, or `unseen` (not
+ * there for this user, who cannot look into its directory). Follows symlinks. The hash is the
+ * node's, of the bytes (the content arrives as text).
+ */
+const INSPECT_FILE = `if [ ! -e "$1" ]; then
+  dir=$(dirname -- "$1")
+  if [ -d "$dir" ] && [ -x "$dir" ]; then echo missing; else echo unseen; fi
+  exit 0
+fi
+meta=$(stat -L -c 'present %a %U %G' -- "$1") && sum=$(sha256sum < "$1") || exit 1
+printf '%s %s\\n' "$meta" "\${sum%% *}"
 exec cat -- "$1"`;
 
 /**
  * Writes stdin to "$1" atomically: a temporary file in the same directory gets the content, mode
  * and owner, the old version is copied to a timestamped backup, then a rename puts the new one in
- * place. Prints `unchanged` when content, mode and owner were already right (nothing written).
- * Arguments: target mode owner group stamp backup(yes/no), then an optional validation command
- * whose `%s` arguments become the temporary file; if it fails, nothing is replaced (exit 3).
+ * place. Prints `unchanged` when content, mode and owner were already right (nothing written),
+ * else `changed <owner> <group>` and the backup's path.
+ * Arguments: target mode owner group stamp backup(yes/no) expected, then an optional validation
+ * command whose `%s` arguments become the temporary file; if it fails, nothing is replaced.
+ * `expected` is the sha256 of the version the new one was made from (or `missing`): when the file
+ * is something else by now, someone else changed it meanwhile and nothing is written.
  */
 const REPLACE_FILE = `set -eu
-target=$1 mode=$2 owner=$3 group=$4 stamp=$5 keep=$6
+target=$1 mode=$2 owner=$3 group=$4 stamp=$5 keep=$6 expected=$7
 if [ -L "$target" ]; then target=$(readlink -f -- "$target"); fi
 if [ -d "$target" ]; then echo "$target is a directory" >&2; exit 2; fi
 dir=$(dirname -- "$target")
@@ -121,10 +132,13 @@ if [ -e "$target" ]; then
   [ -n "$owner" ] || owner=$(stat -c %U -- "$target")
   [ -n "$group" ] || group=$(stat -c %G -- "$target")
 fi
+now=missing
+if [ -e "$target" ]; then now=$(sha256sum < "$target"); now=\${now%% *}; fi
+[ "$now" = "$expected" ] || exit ${CHANGED_MEANWHILE_CODE}
 chmod -- "$mode" "$tmp"
 if [ -n "$owner" ]; then chown -- "$owner" "$tmp"; fi
 if [ -n "$group" ]; then chgrp -- "$group" "$tmp"; fi
-shift 6
+shift 7
 if [ "$#" -gt 0 ]; then
   n=$#
   while [ "$n" -gt 0 ]; do
@@ -146,7 +160,7 @@ fi
 sync -- "$tmp" 2>/dev/null || true
 mv -f -- "$tmp" "$target"
 trap - EXIT
-echo changed
+stat -c 'changed %U %G' -- "$target"
 printf '%s' "$backup"`;
 
 interface FileState {
@@ -154,7 +168,11 @@ interface FileState {
   mode: string;
   owner: string;
   group: string;
+  /** Of the bytes on the node. */
+  sha256: string;
 }
+
+const sha256Of = (content: string) => createHash('sha256').update(content, 'utf8').digest('hex');
 
 function backupStamp(now = new Date()): string {
   return now
@@ -199,6 +217,12 @@ export abstract class ShellNodeConnection implements NodeConnection {
   /** Root commands waiting for their turn in the session, first in line first. */
   readonly #rootQueue: Array<() => void> = [];
   #rootBusy = false;
+  /**
+   * What this connection last read or wrote of each file (null: missing), so that a step's
+   * second check and the next step's read cost no round trip. Forgotten when a command that may
+   * change files runs; every write checks the file is still what was read (REPLACE_FILE).
+   */
+  readonly #files = new Map<string, { state: FileState | null; asRoot: boolean }>();
 
   constructor(options: ShellNodeConnectionOptions) {
     this.node = options.node;
@@ -295,6 +319,7 @@ export abstract class ShellNodeConnection implements NodeConnection {
   }
 
   run(command: Command, options: RunOptions = {}): Promise<CommandResult> {
+    if (!options.writesNoFile) this.#files.clear();
     return this.#logged(false, [], commandArgv(command), options, options.stdin);
   }
 
@@ -337,6 +362,7 @@ export abstract class ShellNodeConnection implements NodeConnection {
    * time in the order they came. The log shows each as the command itself, run as root.
    */
   async runAsRoot(command: Command, options: RunOptions = {}): Promise<CommandResult> {
+    if (!options.writesNoFile) this.#files.clear();
     const mode = await this.#detectSudo(options.signal);
     const argv = commandArgv(command);
     if (mode === 'root') return this.#logged(true, [], argv, options, options.stdin);
@@ -425,27 +451,24 @@ export abstract class ShellNodeConnection implements NodeConnection {
   }
 
   #runMaybeAsRoot(asRoot: boolean, command: Command, options: RunOptions): Promise<CommandResult> {
-    return asRoot ? this.runAsRoot(command, options) : this.run(command, options);
+    const own = { ...options, writesNoFile: true };
+    return asRoot ? this.runAsRoot(command, own) : this.run(command, own);
   }
 
   async readFile(path: string, options: ReadFileOptions = {}): Promise<string | undefined> {
     assertAbsolutePath(path);
-    const result = await this.#runMaybeAsRoot(
-      options.asRoot ?? false,
-      { script: READ_FILE, args: [path] },
-      { label: `read ${path}`, ...(options.signal ? { signal: options.signal } : {}) },
-    );
-    if (result.code === MISSING_FILE_CODE) return undefined;
-    if (result.code !== 0)
-      throw commandFailed(this.node, `Reading ${path}`, result.code, result.stderr);
-    return result.stdout;
+    return (await this.#inspect(path, options.asRoot ?? false, options.signal))?.content;
   }
 
+  /** The file as this connection knows it, or as the node says when it does not. */
   async #inspect(
     path: string,
     asRoot: boolean,
     signal?: AbortSignal,
   ): Promise<FileState | undefined> {
+    // What root saw the login user may not see: the user's read asks the node.
+    const known = this.#files.get(path);
+    if (known && (asRoot || !known.asRoot)) return known.state ?? undefined;
     const result = await this.#runMaybeAsRoot(
       asRoot,
       { script: INSPECT_FILE, args: [path] },
@@ -455,20 +478,29 @@ export abstract class ShellNodeConnection implements NodeConnection {
       throw commandFailed(this.node, `Reading ${path}`, result.code, result.stderr);
     const newline = result.stdout.indexOf('\n');
     const header = result.stdout.slice(0, newline === -1 ? undefined : newline);
-    if (header === 'missing') return undefined;
-    const [present, mode, owner, group] = header.split(' ');
-    if (present !== 'present' || !mode || !owner || !group) {
+    if (header === 'missing' || header === 'unseen') {
+      if (header === 'missing') this.#files.set(path, { state: null, asRoot });
+      return undefined;
+    }
+    const [present, mode, owner, group, sha256] = header.split(' ');
+    if (present !== 'present' || !mode || !owner || !group || !sha256) {
       throw commandFailed(this.node, `Reading ${path}`, result.code, `unexpected answer ${header}`);
     }
-    return { content: result.stdout.slice(newline + 1), mode, owner, group };
+    const state = { content: result.stdout.slice(newline + 1), mode, owner, group, sha256 };
+    this.#files.set(path, { state, asRoot });
+    return state;
   }
 
+  /**
+   * Makes the file hold `content`, from the `current` version; 'changed-meanwhile' when the file
+   * on the node is no longer that version (nothing written, nothing remembered of it).
+   */
   async #replace(
     path: string,
     content: string,
     options: ReplaceFileOptions,
     current: FileState | undefined,
-  ): Promise<FileChange> {
+  ): Promise<FileChange | 'changed-meanwhile'> {
     const mode = options.mode.toString(8);
     const diff = unifiedDiff(current?.content ?? '', content, {
       oldLabel: current ? path : '/dev/null',
@@ -487,6 +519,7 @@ export abstract class ShellNodeConnection implements NodeConnection {
     if (options.dryRun || !predicted) {
       return { path, changed: predicted, diff, ...metadataChange };
     }
+    this.#files.delete(path);
     const result = await this.#runMaybeAsRoot(
       options.asRoot ?? true,
       {
@@ -498,6 +531,7 @@ export abstract class ShellNodeConnection implements NodeConnection {
           options.group ?? '',
           backupStamp(),
           'yes',
+          current?.sha256 ?? 'missing',
           ...(options.validate ?? []),
         ],
       },
@@ -507,6 +541,7 @@ export abstract class ShellNodeConnection implements NodeConnection {
         ...(options.signal ? { signal: options.signal } : {}),
       },
     );
+    if (result.code === CHANGED_MEANWHILE_CODE) return 'changed-meanwhile';
     if (result.code === VALIDATION_FAILED_CODE && options.validate) {
       throw new TransportError(this.node, 'command-failed', {
         message: `The new ${path} on ${this.node} did not pass \`${shellCommand(options.validate)}\`, so the file was left as it was: ${result.stderr.trim().split('\n').slice(-3).join(' / ')}`,
@@ -516,10 +551,23 @@ export abstract class ShellNodeConnection implements NodeConnection {
     if (result.code !== 0) {
       throw commandFailed(this.node, `Writing ${path}`, result.code, result.stderr);
     }
-    const [status, ...rest] = result.stdout.split('\n');
-    if (status === 'unchanged') return { path, changed: false, diff: '' };
+    // Now the file is what was sent, with that mode and the owner the node names.
+    const [status = '', ...rest] = result.stdout.split('\n');
+    const [said, owner = current?.owner, group = current?.group] = status.split(' ');
+    if (owner !== undefined && group !== undefined) {
+      const state = { content, mode, owner, group, sha256: sha256Of(content) };
+      this.#files.set(path, { state, asRoot: options.asRoot ?? true });
+    }
+    if (said === 'unchanged') return { path, changed: false, diff: '' };
     const backupPath = rest.join('\n');
     return { path, changed: true, diff, ...metadataChange, ...(backupPath ? { backupPath } : {}) };
+  }
+
+  #changedMeanwhile(path: string): TransportError {
+    return new TransportError(this.node, 'command-failed', {
+      message: `${path} on ${this.node} changed while the wizard was writing it (edited by someone or something else), so the wizard left it as it was.`,
+      nextStep: 'Retry: the wizard reads it again and keeps what the other edit wrote.',
+    });
   }
 
   async replaceFile(
@@ -529,9 +577,13 @@ export abstract class ShellNodeConnection implements NodeConnection {
   ): Promise<FileChange> {
     assertAbsolutePath(path);
     const current = await this.#inspect(path, options.asRoot ?? true, options.signal);
-    return this.#replace(path, content, options, current);
+    const change = await this.#replace(path, content, options, current);
+    // The content was worked out from the version read; another read must decide again.
+    if (change === 'changed-meanwhile') throw this.#changedMeanwhile(path);
+    return change;
   }
 
+  /** Edits the block in the version on the node; once again if it changed meanwhile. */
   async editManagedBlock(
     path: string,
     id: string,
@@ -539,12 +591,16 @@ export abstract class ShellNodeConnection implements NodeConnection {
     options: ReplaceFileOptions,
   ): Promise<FileChange> {
     assertAbsolutePath(path);
-    const current = await this.#inspect(path, options.asRoot ?? true, options.signal);
-    const edit = applyManagedBlock(current?.content ?? '', id, content);
-    if (current === undefined && content === null) {
-      return { path, changed: false, diff: '' };
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await this.#inspect(path, options.asRoot ?? true, options.signal);
+      if (current === undefined && content === null) {
+        return { path, changed: false, diff: '' };
+      }
+      const edit = applyManagedBlock(current?.content ?? '', id, content);
+      const change = await this.#replace(path, edit.text, options, current);
+      if (change !== 'changed-meanwhile') return change;
+      if (attempt === 2) throw this.#changedMeanwhile(path);
     }
-    return this.#replace(path, edit.text, options, current);
   }
 
   homeDirectory(): Promise<string> {

@@ -123,6 +123,45 @@ describe('the master, through local processes', () => {
     assert.equal(await master.readFile(join(directory, 'absent')), undefined);
   });
 
+  it('reads a file once, keeps what it wrote, and never overwrites an edit made meanwhile', async () => {
+    const path = join(directory, 'remembered');
+    writeFileSync(path, 'first\n', { mode: 0o600 });
+    const own = new LocalNodeConnection({ commandLog: log });
+    const commands = () => readFileSync(log.path, 'utf8').trim().split('\n').length;
+    const user = { mode: 0o600, asRoot: false };
+
+    // The second read, the write's own read and the check after the write need no command.
+    const before = commands();
+    assert.equal(await own.readFile(path), 'first\n');
+    assert.equal(await own.readFile(path), 'first\n');
+    await own.editManagedBlock(path, 'b', 'one', user);
+    assert.equal((await own.editManagedBlock(path, 'b', 'one', user)).changed, false);
+    assert.match((await own.readFile(path)) ?? '', /^first\n.*\none\n/s);
+    assert.equal(commands() - before, 2, 'one inspect and one replace');
+
+    // Someone edits the file meanwhile: the block is put into their version, theirs is kept.
+    writeFileSync(path, `${readFileSync(path, 'utf8')}theirs\n`);
+    const edit = await own.editManagedBlock(path, 'b', 'two', user);
+    assert.equal(edit.changed, true);
+    assert.match(readFileSync(path, 'utf8'), /^first\n.*\ntwo\n.*\ntheirs\n$/s);
+
+    // A whole file worked out from an old read is not written over their edit.
+    await own.readFile(path);
+    writeFileSync(path, 'someone else\n');
+    await assert.rejects(own.replaceFile(path, 'mine\n', user), (error) => {
+      assert.ok(isTransportError(error) && error.kind === 'command-failed');
+      assert.match(error.message, /changed while the wizard was writing it/);
+      assert.match(error.nextStep, /Retry/);
+      return true;
+    });
+    assert.equal(readFileSync(path, 'utf8'), 'someone else\n');
+    assert.equal((await own.replaceFile(path, 'mine\n', user)).changed, true, 'read again');
+
+    // A command that may change files makes the connection read them again.
+    await own.run(['sh', '-c', 'echo added >> "$1"', 'sh', path]);
+    assert.equal(await own.readFile(path), 'mine\nadded\n');
+  });
+
   it('logs every command, without the password', () => {
     const text = readFileSync(log.path, 'utf8');
     assert.ok(!text.includes('local secret'));

@@ -677,12 +677,15 @@ function formatReport(results: Results): string {
     out.push(
       `| ${name} | ${measured === undefined || Number.isNaN(measured) ? 'not measured' : text} | ${measured === undefined || Number.isNaN(measured) ? '–' : pass ? 'pass' : 'MISS'} |`,
     );
+  // The time targets hold for real Pi timing (20 s boots); with shorter boots they say nothing.
+  const realPiTiming = (results.bootMs ?? 1000) >= 20_000;
+  const timed = (ratio: number | undefined) => (realPiTiming ? ratio : undefined);
   const w16 = wizardAt(16)?.totalMs;
   const a16 = ansibleAt(16, 5)?.ms;
   const versusAnsible = w16 && a16 ? w16 / a16 : undefined;
   target(
-    `16 nodes ≤ 0.8 × Ansible forks 5 (boot ${((results.bootMs ?? 1000) / 1000).toFixed(0)} s)`,
-    versusAnsible,
+    '16 nodes ≤ 0.8 × Ansible forks 5 (boot 20 s)',
+    timed(versusAnsible),
     `${versusAnsible?.toFixed(2)} ×`,
     (versusAnsible ?? 99) <= 0.8,
   );
@@ -690,8 +693,8 @@ function formatReport(results: Results): string {
   const reboot32 = wizardAt(32)?.sections.reboot;
   const rebootScale = reboot2 && reboot32 ? reboot32 / reboot2 : undefined;
   target(
-    'reboot section at 32 nodes ≤ 1.3 × at 2 nodes',
-    rebootScale,
+    'reboot section at 32 nodes ≤ 1.3 × at 2 nodes (boot 20 s)',
+    timed(rebootScale),
     `${rebootScale?.toFixed(2)} ×`,
     (rebootScale ?? 99) <= 1.3,
   );

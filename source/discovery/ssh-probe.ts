@@ -6,11 +6,10 @@
  * is written to known_hosts.
  */
 import { connect, type Socket } from 'node:net';
-import ssh2 from 'ssh2';
+import type { Client } from 'ssh2';
 import { hostKeyAlgorithms } from '../transport/host-keys.js';
 import { keyTypeOfBlob, sshFingerprint } from '../transport/known-hosts.js';
-
-const { Client } = ssh2;
+import { loadSsh2 } from '../transport/load-ssh2.js';
 
 export interface SshIdentity {
   /** The server's identification line, e.g. `SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3`. */
@@ -38,11 +37,12 @@ export interface ProbeOptions {
 /** Lines a server may send before its identification (RFC 4253 4.2) are skipped; this is plenty. */
 const maxPreambleBytes = 8192;
 
-export function probeSsh(address: string, options: ProbeOptions = {}): Promise<ProbeOutcome> {
+export async function probeSsh(address: string, options: ProbeOptions = {}): Promise<ProbeOutcome> {
   const { port = 22, timeoutMs = 1500, signal } = options;
+  const { Client } = await loadSsh2();
   return new Promise<ProbeOutcome>((resolve) => {
     let settled = false;
-    let client: InstanceType<typeof Client> | undefined;
+    let client: Client | undefined;
     const socket: Socket = connect({ host: address, port });
     const finish = (outcome: ProbeOutcome) => {
       if (settled) return;

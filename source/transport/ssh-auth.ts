@@ -12,12 +12,11 @@ import type {
   AuthenticationType,
   IdentityCallback,
   KeyboardInteractiveCallback,
+  OpenSSHAgent,
   ParsedKey,
   Prompt,
 } from 'ssh2';
-import ssh2 from 'ssh2';
-
-const { OpenSSHAgent, utils } = ssh2;
+import { loadSsh2 } from './load-ssh2.js';
 
 export interface SshCredentials {
   username: string;
@@ -42,7 +41,8 @@ export interface Identity {
 }
 
 /** Private keys from the identity directory that can be used now (encrypted ones need the passphrase). */
-export function loadIdentities(credentials: SshCredentials): Identity[] {
+export async function loadIdentities(credentials: SshCredentials): Promise<Identity[]> {
+  const { utils } = await loadSsh2();
   const directory = credentials.identityDirectory ?? join(homedir(), '.ssh');
   const identities: Identity[] = [];
   for (const name of IDENTITY_FILE_NAMES) {
@@ -101,20 +101,15 @@ export function planAuthentication(
   return steps;
 }
 
-/** An agent that offers only its first few keys, so a full agent cannot exhaust MaxAuthTries. */
-class BoundedAgent extends OpenSSHAgent {
-  readonly #limit: number;
-
-  constructor(socket: string, limit: number) {
-    super(socket);
-    this.#limit = limit;
-  }
-
-  override getIdentities(callback: IdentityCallback<ParsedKey>): void {
-    super.getIdentities((error, keys) => {
-      callback(error, keys?.slice(0, this.#limit));
+/** The agent offering only its first few keys, so a full agent cannot exhaust MaxAuthTries. */
+function bounded(agent: OpenSSHAgent, limit: number): OpenSSHAgent {
+  const getIdentities = agent.getIdentities.bind(agent);
+  agent.getIdentities = (callback: IdentityCallback<ParsedKey>) => {
+    getIdentities((error, keys) => {
+      callback(error, keys?.slice(0, limit));
     });
-  }
+  };
+  return agent;
 }
 
 export interface AuthProgress {
@@ -129,12 +124,13 @@ export interface AuthProgress {
  * planned steps the server accepts; the password goes over keyboard-interactive when the server
  * does not take plain password logins.
  */
-export function createAuthHandler(
+export async function createAuthHandler(
   username: string,
   password: string | undefined,
   steps: readonly AuthStep[],
   progress: AuthProgress,
 ) {
+  const { OpenSSHAgent } = await loadSsh2();
   let started = false;
   let index = 0;
   return (
@@ -155,7 +151,7 @@ export function createAuthHandler(
       if (!step) break;
       if (step.method === 'agent' && allows('publickey')) {
         progress.tried.push('ssh-agent');
-        next({ type: 'agent', username, agent: new BoundedAgent(step.socket, step.keys) });
+        next({ type: 'agent', username, agent: bounded(new OpenSSHAgent(step.socket), step.keys) });
         return;
       }
       if (step.method === 'publickey' && allows('publickey')) {

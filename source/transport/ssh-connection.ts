@@ -3,8 +3,7 @@
  * vanished node ends in an error, and host keys checked like OpenSSH's accept-new.
  */
 
-import type { ClientChannel, ConnectConfig } from 'ssh2';
-import ssh2 from 'ssh2';
+import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import type { CommandLog } from './command-log.js';
 import {
   aborted,
@@ -23,6 +22,7 @@ import {
   type HostKeyEvent,
   hostKeyAlgorithmsFor,
 } from './host-keys.js';
+import { loadSsh2 } from './load-ssh2.js';
 import type { NodeProcess, ProcessEnd } from './root-session.js';
 import {
   type ExecuteRequest,
@@ -37,8 +37,6 @@ import {
   planAuthentication,
   type SshCredentials,
 } from './ssh-auth.js';
-
-const { Client } = ssh2;
 
 export interface SshConnectOptions {
   /** The node's name for messages and the log, e.g. "node-3". */
@@ -74,14 +72,14 @@ class ChannelRefused extends Error {}
 export class SshNodeConnection extends ShellNodeConnection {
   protected override readonly timesOutOnNode = true;
   readonly options: SshConnectOptions;
-  readonly #client: InstanceType<typeof Client>;
+  readonly #client: Client;
   #lost: TransportError | undefined;
   #lostReason = '';
   #closing = false;
   #openChannels = 0;
   readonly #waitingForChannel: Array<() => void> = [];
 
-  constructor(options: SshConnectOptions, client: InstanceType<typeof Client>) {
+  constructor(options: SshConnectOptions, client: Client) {
     super({
       node: options.node,
       address: options.host,
@@ -363,7 +361,8 @@ function targetOf(options: SshConnectOptions): ConnectionTarget {
  * Opens the one connection to a node. Fails with a TransportError in words: refused, timed out, no
  * route, login refused, host key changed. Each call uses a new ssh2 Client.
  */
-export function connectOverSsh(options: SshConnectOptions): Promise<SshNodeConnection> {
+export async function connectOverSsh(options: SshConnectOptions): Promise<SshNodeConnection> {
+  const { Client } = await loadSsh2();
   const target = targetOf(options);
   const knownHostsPath = options.knownHostsPath ?? defaultKnownHostsPath();
   const hostKeys = createHostKeyCheck(
@@ -373,7 +372,13 @@ export function connectOverSsh(options: SshConnectOptions): Promise<SshNodeConne
     options.recordNewHostKeys ?? true,
   );
   const progress: AuthProgress = { tried: [], offered: [] };
-  const steps = planAuthentication(options.credentials, loadIdentities(options.credentials));
+  const steps = planAuthentication(options.credentials, await loadIdentities(options.credentials));
+  const authHandler = await createAuthHandler(
+    options.credentials.username,
+    options.credentials.password,
+    steps,
+    progress,
+  );
   const client = new Client();
   const started = performance.now();
   // Every login is in the command log too: how many a run needs, and how each went.
@@ -441,12 +446,7 @@ export function connectOverSsh(options: SshConnectOptions): Promise<SshNodeConne
       algorithms: {
         serverHostKey: hostKeyAlgorithmsFor(knownHostsPath, options.host, target.port),
       },
-      authHandler: createAuthHandler(
-        options.credentials.username,
-        options.credentials.password,
-        steps,
-        progress,
-      ) as unknown as ConnectConfig['authHandler'],
+      authHandler: authHandler as unknown as ConnectConfig['authHandler'],
     };
     try {
       client.connect(config);

@@ -25,7 +25,7 @@ function describeSteps(steps: AuthStep[]): string[] {
   );
 }
 
-describe('planning the login attempts', () => {
+describe('planning the login attempts', async () => {
   const master = makeTestMaster();
   mkdirSync(master.identityDirectory, { recursive: true, mode: 0o700 });
   for (const type of ['ed25519', 'ecdsa', 'rsa'] as const) {
@@ -33,7 +33,7 @@ describe('planning the login attempts', () => {
     const pair = utils.generateKeyPairSync(type, bits === undefined ? {} : { bits });
     writeFileSync(join(master.identityDirectory, `id_${type}`), pair.private, { mode: 0o600 });
   }
-  const identities = loadIdentities({
+  const identities = await loadIdentities({
     username: 'pi',
     identityDirectory: master.identityDirectory,
   });
@@ -94,7 +94,7 @@ describe('planning the login attempts', () => {
     });
   }
 
-  it('skips an encrypted key without its passphrase and uses it with one', () => {
+  it('skips an encrypted key without its passphrase and uses it with one', async () => {
     const directory = join(master.directory, 'encrypted');
     mkdirSync(directory, { mode: 0o700 });
     spawnSync('ssh-keygen', [
@@ -106,9 +106,13 @@ describe('planning the login attempts', () => {
       '-f',
       join(directory, 'id_ed25519'),
     ]);
-    assert.equal(loadIdentities({ username: 'pi', identityDirectory: directory }).length, 0);
     assert.equal(
-      loadIdentities({ username: 'pi', identityDirectory: directory, passphrase: 'secret' }).length,
+      (await loadIdentities({ username: 'pi', identityDirectory: directory })).length,
+      0,
+    );
+    assert.equal(
+      (await loadIdentities({ username: 'pi', identityDirectory: directory, passphrase: 'secret' }))
+        .length,
       1,
     );
   });

@@ -5,6 +5,7 @@
 //
 //   bash bench/run.sh [--sizes 1,2,8,16,32] [--rss 1,32,64] [--boot-ms 1000 (20000: real Pi timing)]
 //                     [--only wizard,guide,ansible,startup] [--keep-logs DIR (the command logs)]
+//                     [--ansible-forks 5,N (5: forks 5 only, the real Pi timing target's)]
 //                     [--out NAME] [--from bench/results/NAME.json (draw again, measure nothing)]
 //                     [--runs 9 (start-up rounds)] [--compare OTHER/dist/cli.js (start-up of
 //                     another build, in the same rounds) [--compare-name 'what it is']]
@@ -44,6 +45,8 @@ const rebootDelayMs = Number(option('boot-ms', '1000'));
 const keepLogs = option('keep-logs', '');
 const only = new Set(option('only', 'wizard,guide,ansible,startup').split(','));
 const startupRuns = Number(option('runs', '9'));
+/** Whether Ansible also runs with one fork per node (`--ansible-forks 5` runs forks 5 only). */
+const ansibleForksN = option('ansible-forks', '5,N') !== '5';
 const compareCli = option('compare', '');
 const compareName = option('compare-name', compareCli);
 const startupColumns = 100;
@@ -538,7 +541,8 @@ async function main(): Promise<void> {
     }
     if (sizes.includes(nodes) && only.has('ansible')) {
       results.ansibleProblem = ansibleInstalled();
-      for (const forks of results.ansibleProblem ? [] : nodes > 5 ? [5, nodes] : [5]) {
+      const forksToRun = ansibleForksN && nodes > 5 ? [5, nodes] : [5];
+      for (const forks of results.ansibleProblem ? [] : forksToRun) {
         const ms = await ansibleRun(nodes, forks);
         results.ansible.push({ nodes, forks: forks === 5 ? 5 : 'N', ms });
         log(`ansible ${nodes} forks ${forks}: ${seconds(ms)} s`);

@@ -196,6 +196,18 @@ export const knownHostsStep: NodeStep = {
 const maxStartups = 10;
 export const verifyNodesAtOnce = maxStartups - 1;
 export const loginsAtOnce = 4;
+/** ssh's ConnectTimeout for each login of the check, in seconds. */
+const connectTimeoutSeconds = 10;
+
+/**
+ * How long one node's whole login check may take: each round of logins at once may wait out the
+ * connect timeout and then log in (10 s more), so many nodes or few at once get longer than the
+ * minute a command usually gets.
+ */
+export function loginCheckTimeoutMs(logins: number, atOnce: number): number {
+  const rounds = Math.ceil(logins / Math.max(1, atOnce));
+  return Math.max(60_000, rounds * (connectTimeoutSeconds + 10) * 1000);
+}
 
 /** The others, in the order `from` logs into them: the nodes after it, wrapping around. */
 export function loginOrder(rows: readonly NodeRow[], from: NodeRow): NodeRow[] {
@@ -222,7 +234,7 @@ for name in "$@"; do
   i=$((i + 1))
   printf '%s\\0%s\\0' "$i" "$name"
 done | xargs -0 -n 2 -P "$at_once" sh -c '
-  out=$(ssh -n -o BatchMode=yes -o ConnectTimeout=10 -o StrictHostKeyChecking=yes -- "$3" hostname 2>&1)
+  out=$(ssh -n -o BatchMode=yes -o ConnectTimeout=${connectTimeoutSeconds} -o StrictHostKeyChecking=yes -- "$3" hostname 2>&1)
   printf "%s\\t%s\\t%s\\n" "$3" "$?" "$(printf "%s" "$out" | tr "\\t\\n" "  ")" > "$1/$2"
 ' sh "$dir"
 i=0
@@ -260,7 +272,10 @@ export const verifyStep: NodeStep = {
     const atOnce = Math.max(1, Math.min(loginsAtOnce, work.cluster.concurrency));
     const result = await work.read(
       { script: loginScript, args: [String(atOnce), ...order] },
-      { label: `ssh to ${order.length} nodes, ${atOnce} at a time` },
+      {
+        label: `ssh to ${order.length} nodes, ${atOnce} at a time`,
+        timeoutMs: loginCheckTimeoutMs(order.length, atOnce),
+      },
     );
     const answers = new Map<string, { ok: boolean; detail: string }>();
     for (const line of result.stdout.split('\n')) {

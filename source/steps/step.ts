@@ -187,10 +187,13 @@ export class StepWork {
   }
 
   /** Runs a read-only command (always, also in check mode) and returns its output. */
-  async read(command: Command, options: { asRoot?: boolean; label?: string } = {}) {
+  async read(
+    command: Command,
+    options: { asRoot?: boolean; label?: string; timeoutMs?: number } = {},
+  ) {
     const run = options.asRoot ? this.connection.runAsRoot : this.connection.run;
     return run.call(this.connection, command, {
-      timeoutMs: 60_000,
+      timeoutMs: options.timeoutMs ?? 60_000,
       writesNoFile: true,
       ...(options.label === undefined ? {} : { label: options.label }),
     });

@@ -13,6 +13,7 @@ import { runOnNodes } from '../../source/engine/run-on-nodes.js';
 import { runNodeStep } from '../../source/engine/run-setup.js';
 import { defaultSettings, type NodeRow, planCluster } from '../../source/plan/plan-cluster.js';
 import {
+  loginCheckTimeoutMs,
   loginOrder,
   loginsAtOnce,
   verifyNodesAtOnce,
@@ -154,6 +155,17 @@ describe('the order a node logs into the others', () => {
     const { rows } = cluster(12, 8);
     const firsts = rows.map((row) => loginOrder(rows, row)[0]?.hostname);
     assert.equal(new Set(firsts).size, rows.length);
+  });
+});
+
+describe("the time one node's login check may take", () => {
+  test('a minute for a few logins, more for each round of logins at once beyond it', () => {
+    assert.equal(loginCheckTimeoutMs(3, loginsAtOnce), 60_000);
+    // 31 others 4 at a time: 8 rounds, each the connect timeout (10 s) and a login (10 s).
+    assert.equal(loginCheckTimeoutMs(31, 4), 160_000);
+    assert.equal(loginCheckTimeoutMs(63, 4), 320_000);
+    // --concurrency 1 with 7 silent nodes: each may wait out its 10 s connect timeout.
+    assert.equal(loginCheckTimeoutMs(7, 1), 140_000);
   });
 });
 

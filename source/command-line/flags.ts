@@ -162,6 +162,12 @@ export const flagTable: readonly FlagSpec[] = [
     help: 'With all: turn password logins off once every login by key works',
   },
   {
+    name: 'show-plan',
+    type: 'boolean',
+    commands: ['run'],
+    help: 'Print the plan (which steps run on which Pis, and after what) and exit; no Pi is contacted',
+  },
+  {
     name: 'fix-cloned-cards',
     type: 'boolean',
     commands: ['run'],

@@ -54,6 +54,8 @@ export interface StepsOptions {
   /** The cluster planned from flags, instead of the screens. */
   plan?: PlanFlags;
   fixClonedCards: boolean;
+  /** --show-plan: print the plan and exit, contacting no Pi. */
+  showPlan: boolean;
   color: boolean;
   /** --concurrency: how many Pis the engine works on at once (its default when not given). */
   concurrency?: number;
@@ -376,6 +378,7 @@ function runCommandLine(
       ...(clusterFile ? { clusterFile } : {}),
       ...(plan ? { plan } : {}),
       fixClonedCards: values['fix-cloned-cards'] === true,
+      showPlan: values['show-plan'] === true,
       color: common.color,
       ...common.engine,
     },

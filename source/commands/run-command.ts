@@ -6,8 +6,8 @@ import type { ReadStream } from 'node:tty';
 import type { StepsOptions } from '../command-line/parse-command-line.js';
 import { runDiscovery } from '../discovery/run-discovery.js';
 import { parseScanRange } from '../discovery/scan-range.js';
-import { planSteps } from '../engine/carried-steps.js';
 import { type JournaledRunOptions, runJournaled } from '../engine/journaled-run.js';
+import { carriedSteps, describePlan, planRun } from '../engine/plan-run.js';
 import {
   type ClusterSettings,
   type NodeRow,
@@ -25,6 +25,7 @@ import {
   sessionSchemaVersion,
 } from '../session/saved-session.js';
 import { openSessionFile } from '../session/session-file.js';
+import { guideSteps } from '../steps/all-steps.js';
 import { clusterFromFlags } from './cluster-from-flags.js';
 import { exitCodes, runExitCode } from './exit-codes.js';
 import { catchInterrupts } from './interrupts.js';
@@ -95,16 +96,21 @@ export async function runCommand(
       `The cluster cannot be used:\n${issues.map((issue) => `  - ${describeIssue(issue)}`).join('\n')}`,
     );
   }
-  if (given) {
-    const problem = sessionFile.save(session);
-    if (problem) io.stderr.write(`${problem}\n`);
-  }
   const names = new Set(session.rows.map((row) => row.hostname));
   const unknown = (options.nodes ?? []).filter((node) => !names.has(node));
   if (unknown.length > 0) {
     return fail(
       `No node called ${unknown.join(', ')} in this cluster. The nodes are: ${[...names].join(', ')}.`,
     );
+  }
+  const plan = planRun(guideSteps, options.steps, new Set(options.nodes ?? names), session.rows);
+  if (options.showPlan) {
+    for (const line of describePlan(plan, session.rows)) io.stdout.write(`${line}\n`);
+    return exitCodes.done;
+  }
+  if (given) {
+    const problem = sessionFile.save(session);
+    if (problem) io.stderr.write(`${problem}\n`);
   }
 
   const interactive = Boolean(io.stdin.isTTY);
@@ -119,12 +125,7 @@ export async function runCommand(
     }
     const targets = options.nodes?.join(', ') ?? `all ${session.rows.length} Pis`;
     // Steps a step for some nodes carries on through (keys → fan-in, fan-out, known-hosts).
-    const hostnames = session.rows.map((row) => row.hostname);
-    const carried = planSteps(
-      options.steps,
-      new Set(options.nodes ?? hostnames),
-      hostnames,
-    ).steps.filter((step) => !options.steps.includes(step));
+    const carried = carriedSteps(plan);
     const then = carried.length > 0 ? `, then ${carried.join(', ')} where needed` : '';
     question = `Run ${options.steps.join(', ')} on ${targets}${then}?`;
   }

@@ -145,3 +145,20 @@ export async function runOnNodes<N extends NamedNode, T>(
   await Promise.all(Array.from({ length: Math.min(concurrency, nodes.length) }, lane));
   return outcomes;
 }
+
+/** Runs the functions given to it at most `count` at a time, in the order they came. */
+export function limitConcurrency(count: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async (work) => {
+    if (running >= count) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running += 1;
+    try {
+      return await work();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running -= 1;
+    }
+  };
+}

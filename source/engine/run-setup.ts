@@ -1,39 +1,34 @@
-// Runs the guide's steps, in order, across the cluster: each step on every node it applies to in
-// parallel, a failed node skipped for the rest of the run while the others go on. Emits events for
-// whichever view is watching (Ink screens or plain lines) and never imports either.
+// Runs the guide's steps across the cluster, as the planner orders them: each node moves on to its
+// next step as soon as what that step needs is done (barriers only where a step reads every node),
+// a failed node is skipped for the rest of the run while the others go on, every due worker
+// reboots at once and the master last. How nodes are reached and what the steps are is handed in;
+// the engine only schedules, and emits events for whichever view is watching.
 import type { ClusterSettings, NodeRow } from '../plan/plan-cluster.js';
-import { checkAfterReboot } from '../steps/after-reboot.js';
-import { type NodeStepId, stepsById } from '../steps/all-steps.js';
+import { guideSteps, type StepBook } from '../steps/all-steps.js';
 import { parsePublicKey } from '../steps/authorized-keys.js';
 import { findClonedCards } from '../steps/node-facts.js';
-import { preflightStep, regenerateIdentityStep } from '../steps/preflight.js';
-import { checkStackAcceptsConfiguration } from '../steps/stack-accepts.js';
 import {
   type ClusterContext,
   type NodeStep,
   type PlannedChange,
-  StepFailure,
   type StepId,
   type StepReport,
   StepWork,
 } from '../steps/step.js';
 import type { CommandLog } from '../transport/command-log.js';
-import {
-  formatFailure,
-  formatTransportError,
-  isTransient,
-  isTransportError,
-  type TransportErrorKind,
-} from '../transport/errors.js';
+import { formatFailure, formatTransportError } from '../transport/errors.js';
 import { defaultKnownHostsPath, type HostKeyEvent } from '../transport/host-keys.js';
 import { sshFingerprint } from '../transport/known-hosts.js';
-import { LocalNodeConnection } from '../transport/local-connection.js';
-import type { NodeConnection } from '../transport/node-connection.js';
-import { readBootId, rebootAndReconnect } from '../transport/reboot.js';
-import { connectOverSsh, SshNodeConnection } from '../transport/ssh-connection.js';
-import { planSteps } from './carried-steps.js';
+import { connectToNodes, type NodeAccess, type NodeAccessEvents } from './node-access.js';
+import { type PlannedStep, planRun } from './plan-run.js';
 import type { RetryPolicy } from './retry-policy.js';
-import { defaultConcurrency, type NodeRunEvent, runOnNodes } from './run-on-nodes.js';
+import { runNodeStep } from './run-node-step.js';
+import {
+  defaultConcurrency,
+  limitConcurrency,
+  type NodeRunEvent,
+  runOnNodes,
+} from './run-on-nodes.js';
 
 /** What the run keeps between invocations (saved with the session; no secrets). */
 export interface SetupMemory {
@@ -80,7 +75,7 @@ export interface NodeFailure {
 export interface SetupOptions {
   settings: ClusterSettings;
   rows: readonly NodeRow[];
-  /** The steps to run, in the guide's order. */
+  /** The steps chosen (the planner adds what they carry on through and what they read). */
   steps: readonly StepId[];
   /** Hostnames to change; every node is still read for what the steps need to know. */
   nodes?: readonly string[];
@@ -105,6 +100,10 @@ export interface SetupOptions {
    */
   decideOnFailure?: (failure: NodeFailure) => Promise<FailureChoice>;
   signal?: AbortSignal;
+  /** How nodes are reached (default: the real nodes, locally and over SSH); tests give in-memory ones. */
+  access?: (events: NodeAccessEvents) => NodeAccess;
+  /** The steps (default the guide's); tests give in-memory ones. */
+  book?: StepBook;
 }
 
 export interface SetupResult {
@@ -115,38 +114,23 @@ export interface SetupResult {
   stopped: boolean;
 }
 
-/** How the master's own `reboot` command may end when the reboot overtakes it. */
-const rebootUnderway: ReadonlySet<TransportErrorKind> = new Set<TransportErrorKind>([
-  'command-killed',
-  'connection-lost',
-]);
-
-/** Steps whose data later steps read: run in check mode when they are not chosen. */
-const provesLogins = new Set<StepId>(['verify', 'harden']);
-
-/** What a reboot makes take effect, and what is checked again after it. */
-const networkStepIds = ['static-ip', 'hostname', 'hosts', 'ssh'] as const satisfies NodeStepId[];
-
-const needs: Partial<Record<StepId, NodeStepId[]>> = {
-  'fan-in': ['keys'],
-  'fan-out': ['keys', 'fan-in'],
-  harden: ['verify'],
-};
+/** The reboot is not retried: a node that did not come back is reported, not rebooted again. */
+const once: RetryPolicy = { maxAttempts: 1, initialDelayMs: 0, factor: 1, maxDelayMs: 0 };
 
 export async function runSetup(options: SetupOptions): Promise<SetupResult> {
   const emit = (event: SetupEvent) => options.onEvent?.(event);
+  const book = options.book ?? guideSteps;
   const rows = options.rows.map((row) => ({ ...row }));
+  const rowOf = (node: string) => rows.find((row) => row.hostname === node)!;
+  const master = rows[0]!;
   const selected = new Set(options.nodes ?? rows.map((row) => row.hostname));
-  const plan = planSteps(
-    options.steps,
-    selected,
-    rows.map((row) => row.hostname),
-  );
+  const plan = planRun(book, options.steps, selected, rows);
   const memory: SetupMemory = {
     ...options.memory,
     rebootPending: [...options.memory.rebootPending],
     ...(options.memory.undoneAtBoot ? { undoneAtBoot: { ...options.memory.undoneAtBoot } } : {}),
   };
+  const failedNodes = new Set<string>();
   const cluster: ClusterContext = {
     settings: options.settings,
     rows,
@@ -158,67 +142,51 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     rebootPending: new Set(memory.rebootPending),
     knownHostsPath: options.knownHostsPath ?? defaultKnownHostsPath(),
     concurrency: Math.max(1, Math.floor(options.concurrency ?? defaultConcurrency)),
+    failedNodes,
   };
+  const events: NodeAccessEvents = {
+    onHostKey: (event) => emit({ type: 'host-key', event }),
+    onReachChanged: (node, address) => {
+      rowOf(node).reachAt = address;
+      emit({ type: 'reach-changed', node, address });
+    },
+  };
+  const access = (
+    options.access ??
+    ((each: NodeAccessEvents) =>
+      connectToNodes(
+        {
+          settings: options.settings,
+          ...(options.password === undefined ? {} : { password: options.password }),
+          ...(options.commandLog ? { commandLog: options.commandLog } : {}),
+          knownHostsPath: cluster.knownHostsPath,
+          recordNewHostKeys: !cluster.dryRun,
+          ...(options.rebootTimeoutMs === undefined
+            ? {}
+            : { rebootTimeoutMs: options.rebootTimeoutMs }),
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
+        each,
+      ))
+  )(events);
+  const reports: StepReport[] = [];
+  let stopped = false;
+  let masterRebooting = false;
+  let masterRebooted = false;
+  /** No new step starts once the person stopped the run, it was cancelled, or the master reboots. */
+  const halted = () => stopped || masterRebooting || Boolean(options.signal?.aborted);
+  // Nodes worked on at once; a step may bound itself further (verify, below sshd's MaxStartups).
+  const slots = limitConcurrency(cluster.concurrency);
+  const stepSlots = new Map(
+    plan.steps.flatMap((planned) => {
+      const atOnce = planned.id === 'reboot' ? undefined : book.byId[planned.id].nodesAtOnce;
+      return atOnce === undefined ? [] : [[planned.id, limitConcurrency(atOnce)] as const];
+    }),
+  );
+
   const saveMemory = () => {
     memory.rebootPending = [...cluster.rebootPending].sort();
     emit({ type: 'memory', memory: { ...memory } });
-  };
-  const reports: StepReport[] = [];
-  const failedNodes = new Set<string>();
-  cluster.failedNodes = failedNodes;
-  let stopped = false;
-  const connections = new Map<string, NodeConnection>();
-  const master = rows[0]!;
-  let masterRebooted = false;
-
-  const connect = async (row: NodeRow, fresh: boolean): Promise<NodeConnection> => {
-    const open = connections.get(row.hostname);
-    if (open && !fresh && (!(open instanceof SshNodeConnection) || open.isOpen)) return open;
-    await open?.close();
-    const connection: NodeConnection =
-      row.index === 0
-        ? new LocalNodeConnection({
-            node: row.hostname,
-            ...(options.password === undefined ? {} : { password: options.password }),
-            ...(options.commandLog ? { commandLog: options.commandLog } : {}),
-          })
-        : await connectWorker(row);
-    connections.set(row.hostname, connection);
-    return connection;
-  };
-
-  const connectAt = (row: NodeRow, host: string) =>
-    connectOverSsh({
-      node: row.hostname,
-      host,
-      credentials: {
-        username: options.settings.user,
-        ...(options.password === undefined ? {} : { password: options.password }),
-      },
-      knownHostsPath: cluster.knownHostsPath,
-      recordNewHostKeys: !cluster.dryRun,
-      ...(options.commandLog ? { commandLog: options.commandLog } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      onHostKey: (event) => emit({ type: 'host-key', event }),
-    });
-
-  /**
-   * A worker where it answered last; if nothing answers there, at its static address: a run cut
-   * off (killed, the person's SSH session lost) after rebooting it but before saving where it
-   * came back leaves the old address in the session.
-   */
-  const connectWorker = async (row: NodeRow): Promise<NodeConnection> => {
-    try {
-      return await connectAt(row, row.reachAt);
-    } catch (error) {
-      if (row.reachAt === row.address || !isTransient(error)) throw error;
-      const connection = await connectAt(row, row.address).catch(() => {
-        throw error;
-      });
-      row.reachAt = row.address;
-      emit({ type: 'reach-changed', node: row.hostname, address: row.address });
-      return connection;
-    }
   };
 
   const report = (
@@ -232,7 +200,6 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     reports.push(each);
     emit({ type: 'report', report: each });
     if (status === 'failed' && !cluster.dryRun) failedNodes.add(node);
-    return each;
   };
 
   /** A node's retried step supersedes its failure: the run's outcome counts the last result. */
@@ -268,72 +235,158 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
   };
 
   /**
-   * Runs one step on the given rows; `checkOnly` when it only gathers data or plans, `quiet` when
-   * the step was not chosen and only its failures are worth a report. Each node's report is
-   * emitted the moment it finishes; a failed node's choice (retry, skip, stop) is asked at once.
+   * Runs a step on one node, with the retry policy; `checkOnly` when it only gathers data or
+   * plans, `quiet` when the step was not chosen there and only a failure is worth a report. A
+   * failed node's choice (retry, skip, stop) is asked at once, while the other nodes go on.
    */
-  const runStep = async (
+  const runOnNode = async (
     step: NodeStep,
-    targets: NodeRow[],
-    checkOnly: boolean,
-    quiet: boolean,
+    row: NodeRow,
+    how: { checkOnly: boolean; quiet: boolean },
   ): Promise<void> => {
-    const choices = new Map<string, Promise<FailureChoice>>();
-    const finished = (
-      node: string,
-      status: StepReport['status'],
-      summary: string,
-      changes: PlannedChange[] = [],
-    ) => {
-      if (quiet && status !== 'failed') return;
-      report(step.id, node, status, summary, changes);
-      if (status === 'failed' && options.decideOnFailure && !options.signal?.aborted && !stopped)
-        choices.set(node, options.decideOnFailure({ step: step.id, node, summary }));
-    };
-    await runOnNodes(
-      targets.map((row) => ({ name: row.hostname, row })),
-      async ({ row }, attempt) => {
-        const connection = await connect(row, attempt.attempt > 1);
-        const value = await runNodeStep(step, new StepWork(connection, row, cluster, checkOnly));
-        emitStepData(step.id, row.hostname);
-        finished(row.hostname, value.status, value.summary, value.changes);
-        return value;
-      },
-      {
-        concurrency: Math.min(cluster.concurrency, step.nodesAtOnce ?? cluster.concurrency),
-        ...(options.retry ? { retry: options.retry } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-        onEvent: (event) => {
-          if (!quiet) emit({ type: 'node-progress', step: step.id, event });
-          if (event.type === 'failed')
-            finished(
-              event.node,
-              'failed',
-              describeFailure(step.id, event.error, options.commandLog),
-            );
-        },
-      },
-    );
-    await Promise.all(
-      [...choices].map(async ([node, choice]) => {
-        const chosen = await choice;
-        if (chosen === 'stop') stopped = true;
-        if (chosen !== 'retry' || stopped || options.signal?.aborted) return;
-        forgetFailure(step.id, node);
-        await runStep(
-          step,
-          targets.filter((row) => row.hostname === node),
-          checkOnly,
-          quiet,
+    const node = row.hostname;
+    const bounded = stepSlots.get(step.id) ?? (<T>(work: () => Promise<T>) => work());
+    for (let again = false; ; again = true) {
+      const [outcome] = await bounded(() =>
+        slots(() =>
+          runOnNodes(
+            [{ name: node, row }],
+            async (_, attempt) => {
+              const connection = await access.connect(row, again || attempt.attempt > 1);
+              return runNodeStep(step, new StepWork(connection, row, cluster, how.checkOnly));
+            },
+            {
+              concurrency: 1,
+              ...(options.retry ? { retry: options.retry } : {}),
+              ...(options.signal ? { signal: options.signal } : {}),
+              onEvent: (event) => {
+                if (!how.quiet) emit({ type: 'node-progress', step: step.id, event });
+              },
+            },
+          ),
+        ),
+      );
+      const result = outcome!.ok
+        ? outcome!.value
+        : {
+            status: 'failed' as const,
+            summary: describeFailure(step.id, outcome!.error, options.commandLog),
+            changes: [],
+          };
+      if (outcome!.ok) emitStepData(step.id, node);
+      if (how.quiet && result.status !== 'failed') return;
+      report(step.id, node, result.status, result.summary, result.changes);
+      if (result.status !== 'failed' || !options.decideOnFailure || halted()) return;
+      const choice = await options.decideOnFailure({
+        step: step.id,
+        node,
+        summary: result.summary,
+      });
+      if (choice === 'stop') stopped = true;
+      if (choice !== 'retry' || halted()) return;
+      forgetFailure(step.id, node);
+    }
+  };
+
+  // Each planned step, node by node: started (its header, once), then finished on every node.
+  const progress = new Map(
+    plan.steps.map((planned) => {
+      let resolve = () => {};
+      const done = new Promise<void>((settle) => {
+        resolve = settle;
+      });
+      return [
+        planned.id,
+        { left: planned.change.size + planned.check.size, started: false, done, resolve },
+      ];
+    }),
+  );
+  const startStep = (planned: PlannedStep) => {
+    const state = progress.get(planned.id)!;
+    if (state.started || planned.change.size === 0) return;
+    state.started = true;
+    const nodes = rows.filter((row) => planned.change.has(row.hostname)).map((row) => row.hostname);
+    // The master reboots last.
+    if (planned.id === 'reboot' && nodes[0] === master.hostname) nodes.push(nodes.shift()!);
+    emit({ type: 'step-started', step: planned.id, nodes });
+  };
+  const finishStep = (planned: PlannedStep) => {
+    const state = progress.get(planned.id)!;
+    state.left -= 1;
+    if (state.left > 0) return;
+    state.resolve();
+    saveMemory();
+    if (state.started && !masterRebooting) emit({ type: 'step-finished', step: planned.id });
+  };
+  // The master reboots once every chosen worker has finished its reboot.
+  const rebootingWorkers = [
+    ...(plan.steps.find((each) => each.id === 'reboot')?.change ?? []),
+  ].filter((node) => node !== master.hostname);
+  let workersLeft = rebootingWorkers.length;
+  let workersRebooted = () => {};
+  const workersDone = new Promise<void>((resolve) => {
+    workersRebooted = resolve;
+  });
+  if (workersLeft === 0) workersRebooted();
+
+  /** Runs one planned step on one node, once what it needs is done. */
+  const stepOnNode = async (planned: PlannedStep, row: NodeRow): Promise<void> => {
+    const node = row.hostname;
+    const quiet = !planned.change.has(node);
+    for (const id of planned.after) await progress.get(id)!.done;
+    const step = planned.id === 'reboot' ? undefined : book.byId[planned.id];
+    // Logins can only be proven once the planned changes exist: in a dry run, after all of them.
+    if (cluster.dryRun && step?.provesLogins)
+      for (const earlier of plan.steps.slice(0, plan.steps.indexOf(planned)))
+        await progress.get(earlier.id)!.done;
+    if (planned.id === 'reboot' && row.index === 0) await workersDone;
+    if (halted()) return;
+    if (planned.carried && !planned.carried.when(cluster)) return;
+    if (!quiet) startStep(planned);
+    if (failedNodes.has(node)) {
+      if (!quiet)
+        report(
+          planned.id,
+          node,
+          'skipped',
+          `${node}: skipped because an earlier step failed on it`,
         );
-      }),
-    );
+      return;
+    }
+    if (!step) return row.index === 0 ? rebootMaster() : rebootWorker(row);
+    if (
+      cluster.dryRun &&
+      step.provesLogins &&
+      !quiet &&
+      reports.some((each) => each.status === 'changed')
+    ) {
+      report(planned.id, node, 'skipped', `${node}: checked once the changes above are made`);
+      return;
+    }
+    await runOnNode(step, row, { checkOnly: quiet || cluster.dryRun, quiet });
+  };
+
+  /** A node's own way through the plan: it moves on as soon as each step's needs are done. */
+  const lane = async (row: NodeRow): Promise<void> => {
+    for (const planned of plan.steps) {
+      if (planned.id === 'preflight') continue;
+      if (!planned.change.has(row.hostname) && !planned.check.has(row.hostname)) continue;
+      try {
+        await stepOnNode(planned, row);
+      } finally {
+        finishStep(planned);
+        if (planned.id === 'reboot' && row.index !== 0) {
+          workersLeft -= 1;
+          if (workersLeft === 0) workersRebooted();
+        }
+      }
+    }
   };
 
   try {
     // The master's own reboot interrupts a run by design; on resume, a new boot id proves it.
     if (memory.masterBootIdBeforeReboot !== null) {
-      const bootId = await readBootId(await connect(master, false));
+      const bootId = await access.bootId(master);
       if (bootId !== memory.masterBootIdBeforeReboot) {
         cluster.rebootPending.delete(master.hostname);
         memory.masterBootIdBeforeReboot = null;
@@ -347,21 +400,24 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     }
 
     // Every step needs the facts of every node: preflight always runs, reporting only when chosen.
-    const preflightChosen = options.steps.includes('preflight');
+    const preflight = plan.steps.find((each) => each.id === 'preflight');
+    const preflightChosen = (preflight?.change.size ?? 0) > 0;
     if (preflightChosen)
       emit({ type: 'step-started', step: 'preflight', nodes: rows.map((row) => row.hostname) });
-    await runStep(preflightStep, rows, true, !preflightChosen);
+    await Promise.all(
+      rows.map((row) =>
+        runOnNode(book.byId.preflight, row, { checkOnly: true, quiet: !preflightChosen }),
+      ),
+    );
     if (preflightChosen) await handleClonedCards();
     if (preflightChosen) emit({ type: 'step-finished', step: 'preflight' });
     // Before anything is applied again: what the master had before its reboot must have held.
     if (masterRebooted && !failedNodes.has(master.hostname)) {
       emit({ type: 'step-started', step: 'reboot', nodes: [master.hostname] });
-      const held = await checkedAfterReboot(await connect(master, false), master).catch(
-        (error: unknown) => ({
-          status: 'failed' as const,
-          summary: describeFailure('reboot', error, options.commandLog),
-        }),
-      );
+      const held = await checkedAfterReboot(master).catch((error: unknown) => ({
+        status: 'failed' as const,
+        summary: describeFailure('reboot', error, options.commandLog),
+      }));
       report(
         'reboot',
         master.hostname,
@@ -372,79 +428,23 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
       );
       emit({ type: 'step-finished', step: 'reboot' });
     }
-
-    for (const id of plan.steps) {
-      if (id === 'preflight') continue;
-      if (options.signal?.aborted || stopped) break;
-      for (const need of needs[id] ?? []) {
-        if (!plan.steps.includes(need)) {
-          const step = stepsById[need];
-          await runStep(
-            step,
-            rows.filter((row) => step.appliesTo?.(row, cluster) ?? true),
-            true,
-            true,
-          );
-        }
-      }
-      if (id === 'reboot') {
-        if (await rebootStep()) return { reports, masterRebooting: true, stopped };
-        continue;
-      }
-      const step = stepsById[id as NodeStepId];
-      const targets = rows.filter((row) => step.appliesTo?.(row, cluster) ?? true);
-      if (!plan.isDue(id, cluster)) continue;
-      const chosen = targets.filter((row) => plan.nodesOf(id).has(row.hostname));
-      emit({ type: 'step-started', step: id, nodes: chosen.map((row) => row.hostname) });
-      // Logins can only be proven once the planned changes exist.
-      if (
-        cluster.dryRun &&
-        provesLogins.has(id) &&
-        reports.some((each) => each.status === 'changed')
-      ) {
-        for (const row of chosen) {
-          report(
-            id,
-            row.hostname,
-            'skipped',
-            `${row.hostname}: checked once the changes above are made`,
-          );
-        }
-        emit({ type: 'step-finished', step: id });
-        continue;
-      }
-      for (const row of chosen.filter((each) => failedNodes.has(each.hostname))) {
-        report(
-          id,
-          row.hostname,
-          'skipped',
-          `${row.hostname}: skipped because an earlier step failed on it`,
-        );
-      }
-      await runStep(
-        step,
-        chosen.filter((row) => !failedNodes.has(row.hostname)),
-        cluster.dryRun,
-        false,
-      );
-      // Data for steps that read every node (fan-in reads every key) also from nodes not chosen.
-      const unchosen = targets.filter((row) => !plan.nodesOf(id).has(row.hostname));
-      if (unchosen.length > 0) await runStep(step, unchosen, true, true);
-      saveMemory();
-      emit({ type: 'step-finished', step: id });
+    if (preflight) progress.get('preflight')!.resolve();
+    if (!halted()) {
+      const settled = await Promise.allSettled(rows.map(lane));
+      const broken = settled.find((each) => each.status === 'rejected');
+      if (broken) throw broken.reason;
     }
-    return { reports, masterRebooting: false, stopped };
+    return { reports, masterRebooting, stopped };
   } finally {
-    await Promise.all(
-      [...connections.values()].map((connection) => connection.close().catch(() => {})),
-    );
+    // The master's reboot closed the others; its own shell goes with the machine.
+    if (!masterRebooting) await access.close();
   }
 
   async function handleClonedCards(): Promise<void> {
     const groups = findClonedCards(cluster.facts);
     if (groups.length === 0) return;
     // The first node of each group (the master when it is one) keeps its identity.
-    const order = (name: string) => rows.find((row) => row.hostname === name)?.index ?? 0;
+    const order = (name: string) => rowOf(name)?.index ?? 0;
     const toRenew = new Set(
       groups.flatMap((group) => [...group].sort((a, b) => order(a) - order(b)).slice(1)),
     );
@@ -463,40 +463,42 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
       }
       return;
     }
-    await runStep(
-      regenerateIdentityStep,
-      rows.filter((row) => toRenew.has(row.hostname) && selected.has(row.hostname)),
-      cluster.dryRun,
-      false,
+    await Promise.all(
+      rows
+        .filter((row) => toRenew.has(row.hostname) && selected.has(row.hostname))
+        .map((row) =>
+          runOnNode(book.regenerateIdentity, row, { checkOnly: cluster.dryRun, quiet: false }),
+        ),
     );
   }
 
-  /** The node's own network stack must accept what the wizard wrote before it reboots into it. */
-  async function acceptedByStack(connection: NodeConnection, row: NodeRow) {
-    const step: NodeStep = {
-      id: 'reboot',
-      title: 'Ask the network stack before rebooting',
-      section: 'Network',
-      run: async (work) => work.note(await checkStackAcceptsConfiguration(work)),
-    };
+  /** Runs a check of the reboot on the node as a step of its own, for one report. */
+  async function rebootCheck(row: NodeRow, title: string, run: NodeStep['run']) {
+    const step: NodeStep = { id: 'reboot', title, section: 'Network', run };
+    const connection = await access.connect(row, false);
     return runNodeStep(step, new StepWork(connection, row, cluster, false));
   }
 
+  /** The node's own network stack must accept what the wizard wrote before it reboots into it. */
+  function acceptedByStack(row: NodeRow) {
+    return rebootCheck(row, 'Ask the network stack before rebooting', async (work) =>
+      work.note(await book.checkBeforeReboot(work)),
+    );
+  }
+
   /** The network steps this run made are checked again on the rebooted node (all when it made none). */
-  async function checkedAfterReboot(connection: NodeConnection, row: NodeRow) {
-    const made = networkStepIds.filter((id) => plan.steps.includes(id));
-    const checked = (made.length > 0 ? made : networkStepIds).map((id) => stepsById[id]);
-    const step: NodeStep = {
-      id: 'reboot',
-      title: 'Check the setup held through the reboot',
-      section: 'Network',
-      run: (work) => checkAfterReboot(work, checked),
-    };
-    const held = await runNodeStep(step, new StepWork(connection, row, cluster, false));
+  async function checkedAfterReboot(row: NodeRow) {
+    const made = book.networkStepIds.filter((id) =>
+      plan.steps.some((each) => each.id === id && each.change.size > 0),
+    );
+    const checked = (made.length > 0 ? made : book.networkStepIds).map((id) => book.byId[id]);
+    const held = await rebootCheck(row, 'Check the setup held through the reboot', (work) =>
+      book.checkAfterReboot(work, checked),
+    );
     const undone = { ...memory.undoneAtBoot };
     if (held.status === 'failed')
       undone[row.hostname] = {
-        bootId: await readBootId(connection),
+        bootId: await access.bootId(row),
         reason: held.summary.split('\n')[0] ?? held.summary,
       };
     else delete undone[row.hostname];
@@ -511,12 +513,11 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
    * since (the person rebooted it after fixing the cause), the wizard may reboot it again.
    */
   async function undoneAtLastBoot(
-    connection: NodeConnection,
     row: NodeRow,
   ): Promise<{ status: 'failed'; summary: string } | undefined> {
     const last = memory.undoneAtBoot?.[row.hostname];
     if (!last) return undefined;
-    if ((await readBootId(connection)) !== last.bootId) return undefined;
+    if ((await access.bootId(row)) !== last.bootId) return undefined;
     return {
       status: 'failed',
       summary: formatFailure({
@@ -526,207 +527,113 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     };
   }
 
-  async function rebootStep(): Promise<boolean> {
-    const needsReboot = (row: NodeRow) =>
-      row.reachAt !== row.address || cluster.rebootPending.has(row.hostname);
-    const workers = rows.filter((row) => row.index !== 0 && selected.has(row.hostname));
-    emit({
-      type: 'step-started',
-      step: 'reboot',
-      nodes: [...workers, ...(selected.has(master.hostname) ? [master] : [])].map(
-        (row) => row.hostname,
-      ),
-    });
-    const due = workers.filter((row) => !failedNodes.has(row.hostname) && needsReboot(row));
-    for (const row of workers.filter((each) => !due.includes(each))) {
-      if (failedNodes.has(row.hostname))
-        report(
-          'reboot',
-          row.hostname,
-          'skipped',
-          `${row.hostname}: skipped because an earlier step failed on it`,
-        );
-      else
-        report(
-          'reboot',
-          row.hostname,
-          'ok',
-          `${row.hostname}: already running its configuration at ${row.address}`,
-        );
+  function needsReboot(row: NodeRow): boolean {
+    return row.reachAt !== row.address || cluster.rebootPending.has(row.hostname);
+  }
+
+  /** A worker reboots as soon as its own network steps are done, at once with any others due. */
+  async function rebootWorker(row: NodeRow): Promise<void> {
+    const node = row.hostname;
+    if (!needsReboot(row)) {
+      report('reboot', node, 'ok', `${node}: already running its configuration at ${row.address}`);
+      return;
     }
     if (cluster.dryRun) {
-      for (const row of due) {
-        report(
-          'reboot',
-          row.hostname,
-          'changed',
-          `${row.hostname}: would reboot and reconnect at ${row.address}`,
-          [{ kind: 'command', description: 'reboot', command: 'reboot', asRoot: true }],
-        );
-      }
-    } else if (due.length > 0) {
-      const outcomes = await runOnNodes(
-        due.map((row) => ({ name: row.hostname, row })),
-        async ({ row }) => {
-          const connection = await connect(row, false);
-          if (!(connection instanceof SshNodeConnection))
-            throw new Error('only workers reboot here');
-          const undone = await undoneAtLastBoot(connection, row);
-          if (undone) return { held: undone, accepted: undone.summary };
-          const accepted = await acceptedByStack(connection, row);
-          if (accepted.status === 'failed') return { held: accepted, accepted: accepted.summary };
-          const fresh = await rebootAndReconnect(connection, {
-            expectedAddress: row.address,
-            ...(options.rebootTimeoutMs === undefined
-              ? {}
-              : { timeoutMs: options.rebootTimeoutMs }),
-            ...(options.signal ? { signal: options.signal } : {}),
-          });
-          connections.set(row.hostname, fresh);
-          row.reachAt = row.address;
-          cluster.rebootPending.delete(row.hostname);
-          emit({ type: 'reach-changed', node: row.hostname, address: row.address });
-          saveMemory();
-          const held = await checkedAfterReboot(fresh, row);
-          return { held, accepted: accepted.summary };
-        },
-        {
-          retry: { maxAttempts: 1, initialDelayMs: 0, factor: 1, maxDelayMs: 0 },
-          // Every due worker at once, however many: waiting for a boot costs nothing here, and
-          // waves of reboots would add a whole boot per wave.
-          concurrency: due.length,
-          ...(options.signal ? { signal: options.signal } : {}),
-          onEvent: (event) => emit({ type: 'node-progress', step: 'reboot', event }),
-        },
-      );
-      for (const outcome of outcomes) {
-        const row = rows.find((each) => each.hostname === outcome.node)!;
-        if (outcome.ok)
-          report(
-            'reboot',
-            outcome.node,
-            outcome.value.held.status === 'failed' ? 'failed' : 'changed',
-            outcome.value.held.status === 'failed'
-              ? outcome.value.held.summary
-              : `${outcome.node}: rebooted and answering at ${row.address}, its setup held (before: ${withoutNode(outcome.node, outcome.value.accepted)})`,
-          );
-        else
-          report(
-            'reboot',
-            outcome.node,
-            'failed',
-            describeFailure('reboot', outcome.error, options.commandLog),
-          );
-      }
+      report('reboot', node, 'changed', `${node}: would reboot and reconnect at ${row.address}`, [
+        { kind: 'command', description: 'reboot', command: 'reboot', asRoot: true },
+      ]);
+      return;
     }
+    // Not held in a slot: waiting for a boot costs nothing here, and waves of reboots would add a
+    // whole boot per wave.
+    const [outcome] = await runOnNodes(
+      [{ name: node, row }],
+      async () => {
+        const undone = await undoneAtLastBoot(row);
+        if (undone) return { held: undone, accepted: undone.summary };
+        const accepted = await acceptedByStack(row);
+        if (accepted.status === 'failed') return { held: accepted, accepted: accepted.summary };
+        await access.rebootWorker(row);
+        row.reachAt = row.address;
+        cluster.rebootPending.delete(node);
+        emit({ type: 'reach-changed', node, address: row.address });
+        saveMemory();
+        const held = await checkedAfterReboot(row);
+        return { held, accepted: accepted.summary };
+      },
+      {
+        retry: once,
+        ...(options.signal ? { signal: options.signal } : {}),
+        onEvent: (event) => emit({ type: 'node-progress', step: 'reboot', event }),
+      },
+    );
+    if (!outcome!.ok) {
+      report(
+        'reboot',
+        node,
+        'failed',
+        describeFailure('reboot', outcome!.error, options.commandLog),
+      );
+      return;
+    }
+    const { held, accepted } = outcome!.value;
+    if (held.status === 'failed') report('reboot', node, 'failed', held.summary);
+    else
+      report(
+        'reboot',
+        node,
+        'changed',
+        `${node}: rebooted and answering at ${row.address}, its setup held (before: ${withoutNode(node, accepted)})`,
+      );
+  }
 
-    if (!selected.has(master.hostname)) return false;
+  /** The master reboots last, only when no chosen worker failed: it is the person's way in. */
+  async function rebootMaster(): Promise<void> {
+    const node = master.hostname;
     if (!needsReboot(master)) {
       report(
         'reboot',
-        master.hostname,
+        node,
         'ok',
-        `${master.hostname}: already running its configuration at ${master.address}`,
+        `${node}: already running its configuration at ${master.address}`,
       );
-      return false;
+      return;
     }
-    const unfinished = workers.filter((row) => failedNodes.has(row.hostname));
+    const unfinished = rebootingWorkers.filter((worker) => failedNodes.has(worker));
     if (unfinished.length > 0) {
       report(
         'reboot',
-        master.hostname,
+        node,
         'skipped',
-        `${master.hostname}: not rebooted while ${unfinished.map((row) => row.hostname).join(', ')} failed: the master is your way in; fix those first and run again`,
+        `${node}: not rebooted while ${unfinished.join(', ')} failed: the master is your way in; fix those first and run again`,
       );
-      return false;
+      return;
     }
     if (cluster.dryRun) {
       report(
         'reboot',
-        master.hostname,
+        node,
         'changed',
-        `${master.hostname}: would reboot last; log in again with ssh ${options.settings.user}@${master.address} and run pi-cluster-wizard to resume`,
+        `${node}: would reboot last; log in again with ssh ${options.settings.user}@${master.address} and run pi-cluster-wizard to resume`,
         [{ kind: 'command', description: 'reboot', command: 'reboot', asRoot: true }],
       );
-      return false;
+      return;
     }
-    const connection = await connect(master, false);
     const accepted = await (async () =>
-      (await undoneAtLastBoot(connection, master)) ?? acceptedByStack(connection, master))().catch(
-      (error: unknown) => ({
-        status: 'failed' as const,
-        summary: describeFailure('reboot', error, options.commandLog),
-      }),
-    );
+      (await undoneAtLastBoot(master)) ?? acceptedByStack(master))().catch((error: unknown) => ({
+      status: 'failed' as const,
+      summary: describeFailure('reboot', error, options.commandLog),
+    }));
     if (accepted.status === 'failed') {
-      report('reboot', master.hostname, 'failed', accepted.summary);
-      return false;
+      report('reboot', node, 'failed', accepted.summary);
+      return;
     }
-    memory.masterBootIdBeforeReboot = await readBootId(connection);
+    memory.masterBootIdBeforeReboot = await access.bootId(master);
     saveMemory();
-    emit({ type: 'master-rebooting', address: master.address, hostname: master.hostname });
-    await Promise.all(
-      [...connections.entries()]
-        .filter(([name]) => name !== master.hostname)
-        .map(([, each]) => each.close().catch(() => {})),
-    );
-    try {
-      await connection.runAsRoot(['reboot'], { label: 'reboot the master', timeoutMs: 30_000 });
-    } catch (error) {
-      // The reboot takes this process's children (and soon this process) with it: a killed
-      // command or a lost connection is the reboot happening, not a failure of it.
-      if (!isTransportError(error) || !rebootUnderway.has(error.kind)) throw error;
-    }
-    return true;
+    emit({ type: 'master-rebooting', address: master.address, hostname: node });
+    masterRebooting = true;
+    await access.rebootMaster(master);
   }
-}
-
-/** Runs one step on one node: plan (check), apply, then verify that a second check finds nothing. */
-export async function runNodeStep(
-  step: NodeStep,
-  work: StepWork,
-): Promise<Omit<StepReport, 'step' | 'node'>> {
-  const name = work.row.hostname;
-  try {
-    await step.run(work);
-    if (work.checkOnly) {
-      const count = work.changes.length;
-      const said = [
-        ...(count === 0 ? [] : [`would make ${count} change${count === 1 ? '' : 's'}`]),
-        ...work.notes,
-      ];
-      const summary = `${name}: ${said.length > 0 ? said.join('; ') : 'already as it should be'}`;
-      return { status: count === 0 ? 'ok' : 'changed', summary, changes: work.changes };
-    }
-    if (work.changes.length > 0) {
-      const recheck = new StepWork(work.connection, work.row, work.cluster, true);
-      await step.run(recheck);
-      if (recheck.changes.length > 0) {
-        throw new StepFailure(
-          `${name}: still differs after applying: ${recheck.changes.map(describeChange).join('; ')}`,
-          `look at the node by hand; the command log lists what ran`,
-        );
-      }
-    }
-    await step.verify?.(work);
-    const done = work.changes.map(describeChange);
-    const said = [...done, ...work.notes];
-    const summary = `${name}: ${said.length > 0 ? said.join('; ') : 'already as it should be'}`;
-    return { status: work.changes.length === 0 ? 'ok' : 'changed', summary, changes: work.changes };
-  } catch (error) {
-    if (error instanceof StepFailure) {
-      return {
-        status: 'failed',
-        summary: formatFailure({ message: error.message, nextStep: error.nextStep }),
-        changes: work.changes,
-      };
-    }
-    throw error;
-  }
-}
-
-export function describeChange(change: PlannedChange): string {
-  return change.kind === 'file' ? `wrote ${change.change.path}` : change.description;
 }
 
 /** A node's summary without its leading "node: ", to quote inside another line about it. */

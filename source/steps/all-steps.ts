@@ -1,11 +1,14 @@
-// Every step by its id, in the guide's order. `reboot` is not here: it replaces connections, so the
-// engine runs it itself.
+// Every step of the guide, and what the engine runs around the reboot: the one book of steps the
+// engine is given (tests give it in-memory steps instead).
+import { checkAfterReboot } from './after-reboot.js';
 import { fanInStep, fanOutStep, keysStep, knownHostsStep, verifyStep } from './key-steps.js';
 import { hostnameStep, hostsStep, sshStep, staticIpStep } from './network-steps.js';
 import { hardenStep, mpiStep } from './optional-steps.js';
-import { preflightStep } from './preflight.js';
-import type { NodeStep, StepId } from './step.js';
+import { preflightStep, regenerateIdentityStep } from './preflight.js';
+import { checkStackAcceptsConfiguration } from './stack-accepts.js';
+import type { NodeStep, StepId, StepWork } from './step.js';
 
+/** `reboot` is not a NodeStep: it replaces connections, so the engine runs it itself. */
 export type NodeStepId = Exclude<StepId, 'reboot'>;
 
 export const stepsById: Record<NodeStepId, NodeStep> = {
@@ -21,4 +24,26 @@ export const stepsById: Record<NodeStepId, NodeStep> = {
   verify: verifyStep,
   mpi: mpiStep,
   harden: hardenStep,
+};
+
+export interface StepBook {
+  byId: Record<NodeStepId, NodeStep>;
+  /** What a reboot makes take effect: done before it on the same node, checked again after it. */
+  networkStepIds: readonly NodeStepId[];
+  /** Gives a cloned card new host keys and a machine-id (run under preflight). */
+  regenerateIdentity: NodeStep;
+  /** Asks the node's own network stack whether it accepts what was written; says what it found. */
+  checkBeforeReboot(work: StepWork): Promise<string>;
+  /** Checks the given steps on the rebooted node; throws a StepFailure when one was undone. */
+  checkAfterReboot(work: StepWork, steps: readonly NodeStep[]): Promise<void>;
+}
+
+const networkStepIds = ['static-ip', 'hostname', 'hosts', 'ssh'] as const;
+
+export const guideSteps: StepBook = {
+  byId: stepsById,
+  networkStepIds,
+  regenerateIdentity: regenerateIdentityStep,
+  checkBeforeReboot: checkStackAcceptsConfiguration,
+  checkAfterReboot,
 };

@@ -42,6 +42,16 @@ export const keysStep: NodeStep = {
   id: 'keys',
   title: 'Generate an ed25519 key pair',
   section: 'Keys',
+  // Only once every node has a key: in the middle of a first setup the next steps wait for it.
+  carries: {
+    next: [
+      { step: 'fan-in', on: 'every node' },
+      { step: 'fan-out', on: 'every node' },
+      { step: 'known-hosts', on: 'chosen nodes' },
+    ],
+    when: (cluster) => cluster.rows.every((row) => cluster.publicKeys.has(row.hostname)),
+    whenSaid: 'once every node has a key',
+  },
   async run(work) {
     await ensureSshDirectory(work);
     const key = `${sshDirectory(work)}/id_ed25519`;
@@ -90,6 +100,7 @@ export const fanInStep: NodeStep = {
   title: "Every public key into the master's authorized_keys",
   section: 'Keys',
   appliesTo: (row) => row.index === 0,
+  needs: [{ step: 'keys', on: 'every node', reads: true }],
   async run(work) {
     const missing = work.cluster.rows.filter((row) => !work.cluster.publicKeys.has(row.hostname));
     const blocking = missing.filter((row) => !failedEarlier(work, row.hostname));
@@ -117,6 +128,10 @@ export const fanOutStep: NodeStep = {
   title: "The master's authorized_keys out to every worker",
   section: 'Keys',
   appliesTo: (row) => row.index !== 0,
+  needs: [
+    { step: 'keys', on: 'every node', reads: true },
+    { step: 'fan-in', on: 'every node', reads: true },
+  ],
   async run(work) {
     const masterKeys = work.cluster.masterAuthorizedKeys;
     if (masterKeys === undefined) {
@@ -249,6 +264,12 @@ export const verifyStep: NodeStep = {
   title: 'Every node logs into every other by name',
   section: 'Verify',
   nodesAtOnce: verifyNodesAtOnce,
+  needs: [
+    { step: 'fan-in', on: 'every node' },
+    { step: 'fan-out', on: 'every node' },
+    { step: 'known-hosts', on: 'every node' },
+  ],
+  provesLogins: true,
   async run(work) {
     // A node that failed cannot answer by name, nor can one left unrebooted because of a failure
     // (the master waits for every worker).

@@ -55,6 +55,8 @@ export const hardenStep: NodeStep = {
   id: 'harden',
   title: 'Turn password logins off',
   section: 'Verify',
+  needs: [{ step: 'verify', on: 'every node', reads: true }],
+  provesLogins: true,
   async run(work) {
     const failures = [...work.cluster.loginMatrix.values()].flatMap((row) =>
       [...row.values()].filter((cell) => !cell.ok),

@@ -204,12 +204,44 @@ export class StepWork {
   }
 }
 
+/**
+ * What a step needs done first. `every node`: the step starts on no node before `step` has finished
+ * on every node (a barrier); `same node`: only the node's own `step` first (the node moves on by
+ * itself). `reads`: the step reads what `step` learns (facts, public keys, the master's
+ * authorized_keys, logins), so when `step` is not chosen it still runs, check-only, to learn it.
+ */
+export interface StepNeed {
+  step: StepId;
+  on: 'every node' | 'same node';
+  reads?: true;
+}
+
+/** A step that a run of this step for some nodes only carries on through, and on which nodes. */
+export interface CarriedStep {
+  step: Exclude<StepId, 'reboot'>;
+  on: 'every node' | 'chosen nodes';
+}
+
 export interface NodeStep {
   id: StepId;
   title: string;
   section: GuideSection;
   /** Which nodes the step acts on (default every node). */
-  appliesTo?: (row: NodeRow, cluster: ClusterContext) => boolean;
+  appliesTo?: (row: NodeRow) => boolean;
+  /** What must be done first; every step also needs preflight on every node. */
+  needs?: readonly StepNeed[];
+  /**
+   * Run for some nodes only, the steps it carries on through (unless chosen too), once `when`
+   * holds: a new key pair is no use until it is fanned in and out.
+   */
+  carries?: {
+    next: readonly CarriedStep[];
+    when: (cluster: ClusterContext) => boolean;
+    /** `when` in words, for the printed plan. */
+    whenSaid: string;
+  };
+  /** It proves logins, so a dry run with changes planned can only say it checks them once made. */
+  provesLogins?: true;
   /** Reads the node and brings it to the wanted state through `work` (check mode: only records). */
   run(work: StepWork): Promise<void>;
   /** Checks after applying that are not file contents (e.g. the running hostname); throws StepFailure. */

@@ -9,8 +9,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { runNodeStep } from '../../source/engine/run-node-step.js';
 import { runOnNodes } from '../../source/engine/run-on-nodes.js';
-import { runNodeStep } from '../../source/engine/run-setup.js';
 import { defaultSettings, type NodeRow, planCluster } from '../../source/plan/plan-cluster.js';
 import {
   loginCheckTimeoutMs,
@@ -21,6 +21,7 @@ import {
 } from '../../source/steps/key-steps.js';
 import { type ClusterContext, StepWork } from '../../source/steps/step.js';
 import { LocalNodeConnection } from '../../source/transport/local-connection.js';
+import { mostAtOnce } from '../engine/memory-nodes.js';
 
 const fakes = mkdtempSync(join(tmpdir(), 'pcw-verify-logins-'));
 const log = join(fakes, 'logins.log');
@@ -81,21 +82,7 @@ function logins(): Login[] {
 
 /** The most logins in flight at once, among those `counted` (all by default). */
 function peak(all: readonly Login[], counted: (login: Login) => boolean = () => true): number {
-  const edges = all
-    .filter(counted)
-    .flatMap((login) => [
-      { at: login.start, step: 1 },
-      { at: login.end, step: -1 },
-    ])
-    // An end at the same moment as a start is counted first.
-    .sort((a, b) => a.at - b.at || a.step - b.step);
-  let now = 0;
-  let most = 0;
-  for (const edge of edges) {
-    now += edge.step;
-    most = Math.max(most, now);
-  }
-  return most;
+  return mostAtOnce(all.filter(counted));
 }
 
 function cluster(nodeCount: number, concurrency: number): ClusterContext {

@@ -123,6 +123,33 @@ const updateCell = (
 const ended = (state: CellState) =>
   state === 'ok' || state === 'changed' || state === 'failed' || state === 'skipped';
 
+/**
+ * The section drawn as a table: the first where a node still has a step to finish (each node moves
+ * on by itself, so a fast one may already be a section ahead), else the one the latest step is in.
+ */
+export function liveSectionIndex(view: RunView): number {
+  const sections = sectionsOf(view.steps);
+  const going = sections.findIndex((each) =>
+    each.steps.some((step) =>
+      Object.values(view.cells[step] ?? {}).some(
+        (cell) => cell.state === 'waiting' || cell.state === 'running' || cell.state === 'retrying',
+      ),
+    ),
+  );
+  return going >= 0 ? going : currentSectionIndex(view);
+}
+
+/** The section of the step started last. */
+export function currentSectionIndex(view: RunView): number {
+  const current = view.current;
+  return Math.max(
+    0,
+    sectionsOf(view.steps).findIndex(
+      (each) => current !== undefined && each.steps.includes(current),
+    ),
+  );
+}
+
 /** The view after one event of the engine; `now` is the time it arrived. */
 export function applySetupEvent(view: RunView, event: SetupEvent, now: number): RunView {
   switch (event.type) {

@@ -3,8 +3,11 @@ import { useStore } from 'zustand';
 import type { RunStore } from '../../store/run-store.js';
 import {
   countStates,
+  currentSectionIndex,
+  liveSectionIndex,
   planLines,
   type RunView,
+  sectionOf,
   sectionsOf,
   stepTitle,
 } from '../../store/run-view.js';
@@ -35,10 +38,9 @@ export function RunScreen({ store, isActive, onQuit, onForceQuit }: RunScreenPro
   const terminalColumns = stdout.columns ?? 100;
   const now = useClock(!view.outcome && !view.masterRebooting);
   const sections = sectionsOf(view.steps);
-  const currentIndex = Math.max(
-    0,
-    sections.findIndex((each) => view.current !== undefined && each.steps.includes(view.current)),
-  );
+  const currentIndex = liveSectionIndex(view);
+  // Some Pis are a section ahead of the live one (they move on by themselves).
+  const ahead = currentSectionIndex(view) > currentIndex;
   const live = sections[currentIndex];
   // The live section stays a table to the end; only the ones before it shrink to a line.
   const finished = sections.slice(0, currentIndex);
@@ -78,7 +80,7 @@ export function RunScreen({ store, isActive, onQuit, onForceQuit }: RunScreenPro
         detail={
           planMode
             ? `All ${sections.length} sections planned`
-            : `Section ${currentIndex + 1} of ${sections.length}${view.current ? ` · now: ${view.current}, ${stepTitle(view.current)}` : ''}`
+            : `Section ${currentIndex + 1} of ${sections.length}${view.current ? ` · now: ${view.current}, ${stepTitle(view.current)}${ahead ? ` (Pis that are done here are ahead, in ${sectionOf(view.current)})` : ''}` : ''}`
         }
       />
       {planMode ? (

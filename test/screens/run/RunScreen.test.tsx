@@ -122,6 +122,28 @@ describe('RunScreen', () => {
     assert.match(frame, /1 retrying/);
   });
 
+  test('a Pi a section ahead does not close the section the others are still in', async () => {
+    const { instance, send } = renderRun({ nodes: 3 });
+    send(started('preflight', names(3)));
+    for (const node of names(3)) send(reported('preflight', node, 'ok'));
+    send({ type: 'step-finished', step: 'preflight' });
+    for (const step of ['static-ip', 'hostname', 'hosts'] as const) {
+      send(started(step, names(3)));
+      for (const node of names(3))
+        if (step !== 'hosts' || node !== 'worker2') send(reported(step, node, 'changed'));
+    }
+    // worker2 is still on hosts while worker1 has gone on to ssh.
+    send(running('hosts', 'worker2'), started('ssh', names(3)), running('ssh', 'worker1'));
+    const frame = await waitForFrame(instance, /now: ssh/);
+    assert.match(frame, /Cluster Guide › Network/);
+    assert.match(frame, /Section 1 of 4 · now: ssh, .*ahead, in SSH/);
+    assert.doesNotMatch(frame, /✓ Network:/);
+    assert.match(frame, /2\s+worker2\s+✓ ok\s+● changed\s+● changed\s+. \d+\.\ds/);
+    send(reported('hosts', 'worker2', 'changed'));
+    const next = await waitForFrame(instance, 'Cluster Guide › SSH');
+    assert.match(next, /✓ Network: 9 changed, 3 ok \(/);
+  });
+
   test('a finished section shrinks to one line; the next one is live', async () => {
     const { instance, send } = renderRun({ nodes: 3 });
     send(started('preflight', names(3)));

@@ -10,15 +10,45 @@ const userFile = { mode: 0o600, asRoot: false } as const;
 
 const sshDirectory = (work: StepWork) => `${work.facts.home}/.ssh`;
 
+interface SshDirectory {
+  /** '' when ~/.ssh does not exist. */
+  mode: string;
+  hasPrivateKey: boolean;
+  hasPublicKey: boolean;
+  /** The content of ~/.ssh/id_ed25519.pub, '' when there is none. */
+  publicKey: string;
+}
+
+// Fixed script, the directory in $1: its mode, whether each half of the key pair exists, then the
+// public key itself.
+const sshDirectoryScript = `mode=$(stat -c %a -- "$1" 2>/dev/null) || mode=
+printf '%s\\n' "$mode"
+for f in "$1/id_ed25519" "$1/id_ed25519.pub"; do if [ -e "$f" ]; then echo yes; else echo no; fi; done
+cat -- "$1/id_ed25519.pub" 2>/dev/null
+exit 0`;
+
+/**
+ * ~/.ssh as the key steps check it, in one read the connection remembers until the wizard changes
+ * something: each key step, and its re-check, asked for the directory's mode again.
+ */
+async function readSshDirectory(work: StepWork): Promise<SshDirectory> {
+  const result = await work.connection.run(
+    { script: sshDirectoryScript, args: [sshDirectory(work)] },
+    { label: 'look at ~/.ssh (mode, id_ed25519)', remember: true, timeoutMs: 60_000 },
+  );
+  const [mode = '', hasPrivate, hasPublic, ...publicKey] = result.stdout.split('\n');
+  return {
+    mode: mode.trim(),
+    hasPrivateKey: hasPrivate === 'yes',
+    hasPublicKey: hasPublic === 'yes',
+    publicKey: publicKey.join('\n'),
+  };
+}
+
 /** ~/.ssh exists with mode 700 (sshd's StrictModes refuses keys in a group-writable one). */
-async function ensureSshDirectory(work: StepWork): Promise<void> {
+async function ensureSshDirectory(work: StepWork, seen?: SshDirectory): Promise<void> {
   const directory = sshDirectory(work);
-  const mode = (
-    await work.read(
-      { script: 'stat -c %a -- "$1" 2>/dev/null || true', args: [directory] },
-      { label: 'mode of ~/.ssh' },
-    )
-  ).stdout.trim();
+  const { mode } = seen ?? (await readSshDirectory(work));
   if (mode === '') {
     await work.command('create ~/.ssh (mode 700)', ['mkdir', '-m', '700', '--', directory]);
   } else if (mode !== '700') {
@@ -53,22 +83,11 @@ export const keysStep: NodeStep = {
     whenSaid: 'once every node has a key',
   },
   async run(work) {
-    await ensureSshDirectory(work);
+    // Creating ~/.ssh adds no key: what was read before it still says which keys exist.
+    const seen = await readSshDirectory(work);
+    await ensureSshDirectory(work, seen);
     const key = `${sshDirectory(work)}/id_ed25519`;
-    const present = (
-      await work.read(
-        {
-          script:
-            'for f in "$1" "$1.pub"; do if [ -e "$f" ]; then echo yes; else echo no; fi; done',
-          args: [key],
-        },
-        { label: 'look for ~/.ssh/id_ed25519' },
-      )
-    ).stdout
-      .trim()
-      .split('\n');
-    const [hasPrivate, hasPublic] = [present[0] === 'yes', present[1] === 'yes'];
-    if (!hasPrivate) {
+    if (!seen.hasPrivateKey) {
       // An existing key is never overwritten: ssh-keygen only runs when there is none.
       await work.command('generate an ed25519 key pair', [
         'ssh-keygen',
@@ -82,14 +101,16 @@ export const keysStep: NodeStep = {
         '-f',
         key,
       ]);
-    } else if (!hasPublic) {
+    } else if (!seen.hasPublicKey) {
       await work.command('recreate id_ed25519.pub from the private key', {
         script: 'umask 022 && ssh-keygen -y -f "$1" > "$1.pub"',
         args: [key],
       });
     }
-    const publicKey = await work.connection.readFile(`${key}.pub`);
-    if (publicKey !== undefined && parsePublicKey(publicKey)) {
+    // Read again only when a command above ran (it made the memory forget); the re-check then
+    // finds this read remembered.
+    const { publicKey } = await readSshDirectory(work);
+    if (parsePublicKey(publicKey)) {
       work.cluster.publicKeys.set(work.row.hostname, publicKey.trim());
     }
   },

@@ -1,7 +1,11 @@
 // The guide's network section on one node: a static address, the hostname, the cluster's block in
 // /etc/hosts and SSH enabled. Configuration only: the reboot step makes it take effect.
+
+import type { NodeRow } from '../plan/plan-cluster.js';
 import { applyManagedBlock, managedBlockMarkers } from '../transport/managed-block.js';
 import {
+  cloudInitDropIn,
+  cloudInitHostsTemplate,
   keepHostnameThroughCloudInit,
   keepHostsBlockThroughCloudInit,
   verifyCloudInitKeepsHostname,
@@ -20,6 +24,74 @@ import { networkStackProblem } from './node-facts.js';
 import { type NodeStep, StepFailure, type StepWork } from './step.js';
 
 const rootFile = (mode: number) => ({ mode, owner: 'root', group: 'root', asRoot: true });
+
+/**
+ * Every file the network steps may read on this node, whichever stack it runs: read along with
+ * another command (the node's facts, the check after a reboot) into the connection's memory, so
+ * the steps' reads cost no round trip of their own. Those the login user cannot read (a
+ * NetworkManager keyfile) are read as root when a step needs them.
+ */
+export function networkStepFiles(row: NodeRow): string[] {
+  return [
+    '/etc/dhcpcd.conf',
+    networkManagerProfilePath(row.interfaceName),
+    '/etc/network/interfaces',
+    '/etc/hosts',
+    '/etc/hostname',
+    cloudInitHostsTemplate,
+    cloudInitDropIn,
+  ];
+}
+
+// A fixed script: nothing from the plan goes into it. getent resolves the name as sudo does (the
+// system's resolver, /etc/hosts first), without needing sudo: sudo says "unable to resolve host"
+// exactly when this fails.
+const runningStateScript = `printf 'hostname=%s\\n' "$(hostname)"
+if getent ahosts "$(hostname)" >/dev/null 2>&1; then echo resolves=yes; else echo resolves=no; fi
+printf 'ssh_enabled=%s\\n' "$(systemctl is-enabled ssh 2>/dev/null)"
+printf 'ssh_active=%s\\n' "$(systemctl is-active ssh 2>/dev/null)"`;
+
+/** What the hostname and ssh steps check that no file holds. */
+export interface RunningState {
+  hostname: string;
+  /** Whether the running hostname resolves (else sudo says "unable to resolve host"). */
+  resolves: boolean;
+  /** `systemctl is-enabled ssh` and `is-active ssh`. */
+  sshEnabled: string;
+  sshActive: string;
+}
+
+/**
+ * The node's running state in one read that the connection remembers until the wizard changes
+ * something there: the hostname and ssh steps, their re-checks and verifies, and the check after a
+ * reboot share it, where each used to ask again. `alsoInspect`: files to read in the same round trip.
+ */
+export async function readRunningState(
+  work: StepWork,
+  alsoInspect: readonly string[] = [],
+): Promise<RunningState> {
+  const result = await work.connection.run(
+    { script: runningStateScript },
+    {
+      label: 'read hostname, whether it resolves, ssh enabled and running',
+      remember: true,
+      timeoutMs: 60_000,
+      alsoInspect,
+    },
+  );
+  const values = new Map(
+    result.stdout.split('\n').map((line) => {
+      const equals = line.indexOf('=');
+      return [line.slice(0, equals), line.slice(equals + 1).trim()] as const;
+    }),
+  );
+  return {
+    hostname: values.get('hostname') ?? '',
+    resolves: values.get('resolves') === 'yes',
+    sshEnabled: values.get('ssh_enabled') ?? '',
+    sshActive: values.get('ssh_active') ?? '',
+  };
+}
 
 export const staticIpStep: NodeStep = {
   id: 'static-ip',
@@ -99,9 +171,7 @@ export const hostnameStep: NodeStep = {
     await work.file('/etc/hosts', setLoopbackHostname(hosts, name), rootFile(0o644));
     const fileChange = await work.file('/etc/hostname', hostnameFile(name), rootFile(0o644));
     if (work.facts.cloudInit) await keepHostnameThroughCloudInit(work);
-    const running = (
-      await work.read(['hostname'], { label: 'read running hostname' })
-    ).stdout.trim();
+    const running = (await readRunningState(work)).hostname;
     if (running !== name) {
       await work.command(`set the running hostname to ${name}`, ['hostname', '--', name], {
         asRoot: true,
@@ -111,22 +181,16 @@ export const hostnameStep: NodeStep = {
     if (fileChange.changed) work.cluster.rebootPending.add(name);
   },
   async verify(work) {
-    const running = (
-      await work.read(['hostname'], { label: 'read running hostname' })
-    ).stdout.trim();
-    if (running !== work.row.hostname) {
+    const running = await readRunningState(work);
+    if (running.hostname !== work.row.hostname) {
       throw new StepFailure(
-        `${work.row.hostname}: the running hostname is still "${running}"`,
+        `${work.row.hostname}: the running hostname is still "${running.hostname}"`,
         'reboot the node so it reads /etc/hostname, then run the step again',
       );
     }
-    const sudoCheck = await work.connection.runAsRoot(['true'], {
-      label: 'sudo after hostname change',
-      writesNoFile: true,
-    });
-    if (/unable to resolve host/.test(sudoCheck.stderr)) {
+    if (!running.resolves) {
       throw new StepFailure(
-        `${work.row.hostname}: sudo says "unable to resolve host" after the hostname change`,
+        `${work.row.hostname}: the new hostname does not resolve, so sudo says "unable to resolve host" after the hostname change`,
         'check the 127.0.1.1 line in /etc/hosts names the new hostname',
       );
     }
@@ -151,18 +215,14 @@ export const sshStep: NodeStep = {
   title: 'Enable Secure Shell (SSH)',
   section: 'SSH',
   async run(work: StepWork) {
-    const enabled = (
-      await work.read(['systemctl', 'is-enabled', 'ssh'], { label: 'is ssh enabled' })
-    ).stdout.trim();
-    if (enabled !== 'enabled') {
+    // Both from one read: enabling ssh does not start it, so "running" read before still holds.
+    const { sshEnabled, sshActive } = await readRunningState(work);
+    if (sshEnabled !== 'enabled') {
       await work.command('enable ssh so it starts at boot', ['systemctl', 'enable', 'ssh'], {
         asRoot: true,
       });
     }
-    const active = (
-      await work.read(['systemctl', 'is-active', 'ssh'], { label: 'is ssh running' })
-    ).stdout.trim();
-    if (active !== 'active') {
+    if (sshActive !== 'active') {
       await work.command('start ssh now', ['systemctl', 'start', 'ssh'], { asRoot: true });
     }
   },

@@ -59,10 +59,17 @@ fi
 for key in /etc/ssh/ssh_host_*_key.pub; do [ -r "$key" ] && printf 'hostkey=%s\\n' "$(cat "$key")"; done
 `;
 
-export async function gatherNodeFacts(connection: NodeConnection): Promise<NodeFacts> {
+/**
+ * Reads the facts; in the same round trip the connection learns its boot id and sudo's behaviour,
+ * and reads `alsoInspect` (files later steps read) into its memory.
+ */
+export async function gatherNodeFacts(
+  connection: NodeConnection,
+  alsoInspect: readonly string[] = [],
+): Promise<NodeFacts> {
   const result = await connection.run(
     { script: factsScript },
-    { label: 'read node facts', writesNoFile: true },
+    { label: 'read node facts', writesNoFile: true, probe: true, alsoInspect },
   );
   const said = `${result.stdout}\n${result.stderr}`;
   // nologin (or false) as the login shell: every command over SSH is refused before it starts.

@@ -6,6 +6,7 @@ import {
   hostFieldMatches,
   parseKnownHosts,
 } from '../transport/known-hosts.js';
+import { networkStepFiles } from './network-steps.js';
 import {
   findClonedCards,
   gatherNodeFacts,
@@ -19,7 +20,7 @@ export const preflightStep: NodeStep = {
   title: 'Reach every node and read what it runs',
   section: 'Network',
   async run(work) {
-    const facts = await gatherNodeFacts(work.connection);
+    const facts = await gatherNodeFacts(work.connection, networkStepFiles(work.row));
     work.cluster.facts.set(work.row.hostname, facts);
     if (facts.user !== work.cluster.settings.user) {
       throw new StepFailure(
@@ -76,7 +77,7 @@ export const regenerateIdentityStep: NodeStep = {
     }
     if (work.checkOnly) return;
     // sshd loads host keys per connection, so the next login already sees the new ones.
-    const fresh = await gatherNodeFacts(work.connection);
+    const fresh = await gatherNodeFacts(work.connection, networkStepFiles(work.row));
     work.cluster.facts.set(name, fresh);
     replaceRecordedHostKeys(work.cluster.knownHostsPath, work.connection.address, fresh.hostKeys);
   },

@@ -107,15 +107,13 @@ async function checkIfupdown(work: StepWork, target: StaticAddress): Promise<str
       `it would not add ${target.address} to ${target.interfaceName}: ${lastLines(said)}`,
     );
   }
-  // The boot brings up `auto` interfaces (ifup -a) and hotplug ones (ifup --allow=hotplug).
-  const atBoot: string[] = [];
-  for (const allow of ['auto', 'hotplug']) {
-    const listed = await work.read(['ifquery', '--list', `--allow=${allow}`], {
-      asRoot: true,
-      label: `ifquery --list --allow=${allow}`,
-    });
-    atBoot.push(...listed.stdout.split('\n').map((line) => line.trim()));
-  }
+  // The boot brings up `auto` interfaces (ifup -a) and hotplug ones (ifup --allow=hotplug): both
+  // lists in one round trip.
+  const listed = await work.read(
+    { script: 'ifquery --list --allow=auto; ifquery --list --allow=hotplug' },
+    { asRoot: true, label: 'ifquery --list --allow=auto, then --allow=hotplug' },
+  );
+  const atBoot = listed.stdout.split('\n').map((line) => line.trim());
   if (!atBoot.includes(target.interfaceName)) {
     throw refused(
       work,

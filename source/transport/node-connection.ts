@@ -27,6 +27,24 @@ export interface RunOptions {
    * keeps what it knows of files; after any other command it reads them again.
    */
   writesNoFile?: boolean;
+  /**
+   * The command only reads and changes nothing: the connection remembers its answer and gives it
+   * again for the same command, without a round trip, until the connection runs anything that may
+   * change the node (any command not marked so, or a file write). For reads several steps (or a
+   * step and its re-check) make of state no file holds: the running hostname, ssh's units.
+   */
+  remember?: boolean;
+}
+
+/**
+ * What a login user's command can read along with it, in the same round trip, for the
+ * connection's memory: one round trip where each read would cost its own.
+ */
+export interface ReadAlong {
+  /** Also learn the boot id and how sudo behaves on the node, unless the connection knows them. */
+  probe?: boolean;
+  /** Also read these files (as the login user) into the connection's memory of files. */
+  alsoInspect?: readonly string[];
 }
 
 export interface CommandResult {
@@ -77,7 +95,7 @@ export interface NodeConnection {
   readonly node: string;
   /** Where it is reached: an IP address or name, or "local" for the master. */
   readonly address: string;
-  run(command: Command, options?: RunOptions): Promise<CommandResult>;
+  run(command: Command, options?: RunOptions & ReadAlong): Promise<CommandResult>;
   /**
    * Runs through `sudo -n`, or in the connection's root session (one `sudo -S` per connection, the
    * password on its stdin once); plain when already root.
@@ -94,6 +112,11 @@ export interface NodeConnection {
     content: string | null,
     options: ReplaceFileOptions,
   ): Promise<FileChange>;
+  /**
+   * The node's boot id (/proc/sys/kernel/random/boot_id), read once per connection: a connection
+   * ends with the boot it was made in.
+   */
+  bootId(signal?: AbortSignal): Promise<string>;
   /** The login user's home directory on the node. */
   homeDirectory(): Promise<string>;
   close(): Promise<void>;

@@ -11,8 +11,6 @@ import {
   type SshNodeConnection,
 } from './ssh-connection.js';
 
-const BOOT_ID_PATH = '/proc/sys/kernel/random/boot_id';
-
 export interface RebootOptions {
   /** Where the node should answer after the reboot (its new static address, often). */
   expectedAddress: string;
@@ -35,18 +33,12 @@ export interface RebootOptions {
   }) => void;
 }
 
-export async function readBootId(
-  connection: NodeConnection,
-  signal?: AbortSignal,
-): Promise<string> {
-  const result = await connection.run(['cat', '--', BOOT_ID_PATH], {
-    label: 'read boot id',
-    check: true,
-    writesNoFile: true,
-    timeoutMs: 15_000,
-    ...(signal ? { signal } : {}),
-  });
-  return result.stdout.trim();
+/**
+ * The node's boot id as this connection knows it: read once per connection (a connection never
+ * outlives its boot), often along with the first command it ran.
+ */
+export function readBootId(connection: NodeConnection, signal?: AbortSignal): Promise<string> {
+  return connection.bootId(signal);
 }
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {

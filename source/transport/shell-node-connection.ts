@@ -20,6 +20,7 @@ import type {
   CommandResult,
   FileChange,
   NodeConnection,
+  ReadAlong,
   ReadFileOptions,
   ReplaceFileOptions,
   RunOptions,
@@ -87,6 +88,14 @@ const SUDO_PROBE = `if [ "$(id -u)" = 0 ]; then echo root; exit 0; fi
 command -v sudo >/dev/null 2>&1 || { echo no-sudo; exit 0; }
 if sudo -n true >/dev/null 2>&1; then echo nopasswd; else echo password; fi`;
 
+/**
+ * Prints `pcw-probe <boot id> <sudo probe's answer>`: what a connection learns once, since neither
+ * changes while it lasts (a reboot ends it).
+ */
+const PROBE_LINE = `printf 'pcw-probe %s %s\\n' "$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)" "$(
+${SUDO_PROBE}
+)"`;
+
 const VALIDATION_FAILED_CODE = 45;
 const CHANGED_MEANWHILE_CODE = 46;
 
@@ -103,6 +112,28 @@ fi
 meta=$(stat -L -c 'present %a %U %G' -- "$1") && sum=$(sha256sum < "$1") || exit 1
 printf '%s %s\\n' "$meta" "\${sum%% *}"
 exec cat -- "$1"`;
+
+/**
+ * Runs "$@" after reading along (see ReadAlong): `$1` yes/no for the probe line, `$2` how many
+ * files follow (each inspected as INSPECT_FILE does, its output and exit code base64-encoded on
+ * one line `pcw-file …`), then `pcw-end` and the command itself, whose output follows unchanged.
+ * Nothing here can stop the command from running.
+ */
+const READ_ALONG = `probe=$1 n=$2
+shift 2
+if [ "$probe" = yes ]; then
+${PROBE_LINE}
+fi
+inspect() {
+${INSPECT_FILE}
+}
+while [ "$n" -gt 0 ]; do
+  printf 'pcw-file %s\\n' "$({ (inspect "$1") 2>/dev/null; printf '\\n%s' "$?"; } | base64 -w 0)"
+  shift
+  n=$((n - 1))
+done
+echo pcw-end
+exec "$@"`;
 
 /**
  * Writes stdin to "$1" atomically: a temporary file in the same directory gets the content, mode
@@ -172,7 +203,27 @@ interface FileState {
   sha256: string;
 }
 
+/** What a command may change on the node, so what the connection must forget before it runs. */
+type Changes = 'nothing' | 'state' | 'files';
+
+interface ConnectionProbe {
+  bootId: string;
+  /** SUDO_PROBE's answer. */
+  sudo: string;
+}
+
+function parseProbeLine(line: string): ConnectionProbe | undefined {
+  const [tag, bootId, sudo] = line.trim().split(' ');
+  return tag === 'pcw-probe' && bootId && sudo ? { bootId, sudo } : undefined;
+}
+
 const sha256Of = (content: string) => createHash('sha256').update(content, 'utf8').digest('hex');
+
+/** What a caller's command may change, by its options. */
+function changesOf(options: RunOptions): Changes {
+  if (options.remember) return 'nothing';
+  return options.writesNoFile ? 'state' : 'files';
+}
 
 function backupStamp(now = new Date()): string {
   return now
@@ -223,6 +274,13 @@ export abstract class ShellNodeConnection implements NodeConnection {
    * change files runs; every write checks the file is still what was read (REPLACE_FILE).
    */
   readonly #files = new Map<string, { state: FileState | null; asRoot: boolean }>();
+  /**
+   * The answers of commands run with `remember` (by who ran them and their argv), forgotten as
+   * soon as the connection runs anything that may change the node.
+   */
+  readonly #remembered = new Map<string, CommandResult>();
+  /** The boot id and sudo's behaviour, learned once per connection (see PROBE_LINE). */
+  #probe: Promise<ConnectionProbe> | undefined;
 
   constructor(options: ShellNodeConnectionOptions) {
     this.node = options.node;
@@ -318,22 +376,120 @@ export abstract class ShellNodeConnection implements NodeConnection {
     }
   }
 
-  run(command: Command, options: RunOptions = {}): Promise<CommandResult> {
-    if (!options.writesNoFile) this.#files.clear();
-    return this.#logged(false, [], commandArgv(command), options, options.stdin);
+  run(command: Command, options: RunOptions & ReadAlong = {}): Promise<CommandResult> {
+    return this.#remembering(false, command, options, changesOf(options), async (argv) => {
+      // Files the connection knows already are not read again.
+      const files = (options.alsoInspect ?? []).filter((path) => !this.#files.has(path));
+      files.forEach(assertAbsolutePath);
+      const probe = options.probe === true && this.#probe === undefined;
+      if (!probe && files.length === 0)
+        return this.#logged(false, [], argv, options, options.stdin);
+      const also = [
+        ...(probe ? ['read boot id, probe sudo'] : []),
+        ...(files.length > 0 ? [`inspect ${files.join(' ')}`] : []),
+      ];
+      const result = await this.#logged(
+        false,
+        [],
+        [
+          ...commandArgv({
+            script: READ_ALONG,
+            args: [probe ? 'yes' : 'no', String(files.length), ...files],
+          }),
+          ...argv,
+        ],
+        { ...options, label: `${options.label ?? shellCommand(argv)}; ${also.join('; ')}` },
+        options.stdin,
+      );
+      return this.#takeReadAlong(result, probe, files);
+    });
+  }
+
+  /**
+   * Learns what READ_ALONG read before the command and returns the command's own result. Output
+   * without its frame (a login shell that refused to run anything) is returned as it came.
+   */
+  #takeReadAlong(result: CommandResult, probe: boolean, files: readonly string[]): CommandResult {
+    const end = result.stdout.indexOf('pcw-end\n');
+    if (end === -1) return result;
+    const lines = result.stdout.slice(0, end).split('\n');
+    if (probe) {
+      const learned = parseProbeLine(lines.shift() ?? '');
+      if (learned) this.#probe ??= Promise.resolve(learned);
+    }
+    for (const [index, path] of files.entries()) {
+      const line = lines[index] ?? '';
+      if (!line.startsWith('pcw-file ')) continue;
+      const answer = Buffer.from(line.slice('pcw-file '.length), 'base64').toString('utf8');
+      const split = answer.lastIndexOf('\n');
+      // A file the login user cannot read is left for a read of its own (as root, then).
+      if (split === -1 || answer.slice(split + 1) !== '0') continue;
+      this.#learnInspected(path, false, answer.slice(0, split));
+    }
+    return { ...result, stdout: result.stdout.slice(end + 'pcw-end\n'.length) };
+  }
+
+  /**
+   * Runs a command, or answers from memory when it is a read remembered since nothing changed;
+   * forgets, before it runs, what the command may change.
+   */
+  async #remembering(
+    asRoot: boolean,
+    command: Command,
+    options: RunOptions,
+    changes: Changes,
+    execute: (argv: readonly string[]) => Promise<CommandResult>,
+  ): Promise<CommandResult> {
+    const argv = commandArgv(command);
+    const key =
+      options.remember && options.stdin === undefined ? JSON.stringify([asRoot, argv]) : undefined;
+    const known = key === undefined ? undefined : this.#remembered.get(key);
+    if (known) return known;
+    if (changes !== 'nothing') this.#remembered.clear();
+    if (changes === 'files') this.#files.clear();
+    const result = await execute(argv);
+    if (key !== undefined && result.code === 0) this.#remembered.set(key, result);
+    return result;
+  }
+
+  bootId(signal?: AbortSignal): Promise<string> {
+    return this.#learnProbe(signal).then((probe) => probe.bootId);
+  }
+
+  /** The probe, from memory or from a round trip of its own. */
+  #learnProbe(signal: AbortSignal | undefined): Promise<ConnectionProbe> {
+    if (this.#probe) return this.#probe;
+    const probe = (async (): Promise<ConnectionProbe> => {
+      const result = await this.#logged(
+        false,
+        [],
+        commandArgv({ script: PROBE_LINE }),
+        { label: 'read boot id, probe sudo', timeoutMs: 30_000, ...(signal ? { signal } : {}) },
+        undefined,
+      );
+      const learned = parseProbeLine(result.stdout);
+      if (!learned) {
+        throw commandFailed(
+          this.node,
+          'Reading the boot id and probing sudo',
+          result.code,
+          result.stderr || `unexpected answer ${JSON.stringify(result.stdout.trim())}`,
+        );
+      }
+      return learned;
+    })();
+    this.#probe = probe;
+    // A failed probe (e.g. a lost connection) may be retried on the next call.
+    probe.catch(() => {
+      if (this.#probe === probe) this.#probe = undefined;
+    });
+    return probe;
   }
 
   /** Finds out once per connection how to become root here (the root session checks the password). */
   #detectSudo(signal: AbortSignal | undefined): Promise<SudoMode> {
     this.#sudoMode ??= (async (): Promise<SudoMode> => {
-      const probe = await this.#logged(
-        false,
-        [],
-        commandArgv({ script: SUDO_PROBE }),
-        { label: 'probe sudo', timeoutMs: 30_000, ...(signal ? { signal } : {}) },
-        undefined,
-      );
-      const answer = probe.stdout.trim();
+      const answer = (await this.#learnProbe(signal)).sudo;
       if (answer === 'root' || answer === 'nopasswd') return answer;
       if (answer === 'no-sudo') throw sudoRefused(this.node, 'no-sudo', 'sudo is not installed');
       if (answer !== 'password') {
@@ -361,10 +517,14 @@ export abstract class ShellNodeConnection implements NodeConnection {
    * (sudo checks the password once), and every root command of the connection runs in it, one at a
    * time in the order they came. The log shows each as the command itself, run as root.
    */
-  async runAsRoot(command: Command, options: RunOptions = {}): Promise<CommandResult> {
-    if (!options.writesNoFile) this.#files.clear();
+  runAsRoot(command: Command, options: RunOptions = {}): Promise<CommandResult> {
+    return this.#remembering(true, command, options, changesOf(options), (argv) =>
+      this.#runAsRoot(argv, options),
+    );
+  }
+
+  async #runAsRoot(argv: readonly string[], options: RunOptions): Promise<CommandResult> {
     const mode = await this.#detectSudo(options.signal);
-    const argv = commandArgv(command);
     if (mode === 'root') return this.#logged(true, [], argv, options, options.stdin);
     if (mode === 'nopasswd') {
       return this.#logged(true, SUDO_WITHOUT_PASSWORD, argv, options, options.stdin);
@@ -450,9 +610,18 @@ export abstract class ShellNodeConnection implements NodeConnection {
     return session;
   }
 
-  #runMaybeAsRoot(asRoot: boolean, command: Command, options: RunOptions): Promise<CommandResult> {
-    const own = { ...options, writesNoFile: true };
-    return asRoot ? this.runAsRoot(command, own) : this.run(command, own);
+  /** The connection's own reads and writes of files: they change `changes`, and nothing more. */
+  #runMaybeAsRoot(
+    asRoot: boolean,
+    command: Command,
+    options: RunOptions,
+    changes: Changes,
+  ): Promise<CommandResult> {
+    return this.#remembering(asRoot, command, options, changes, (argv) =>
+      asRoot
+        ? this.#runAsRoot(argv, options)
+        : this.#logged(false, [], argv, options, options.stdin),
+    );
   }
 
   async readFile(path: string, options: ReadFileOptions = {}): Promise<string | undefined> {
@@ -473,20 +642,33 @@ export abstract class ShellNodeConnection implements NodeConnection {
       asRoot,
       { script: INSPECT_FILE, args: [path] },
       { label: `inspect ${path}`, ...(signal ? { signal } : {}) },
+      'nothing',
     );
     if (result.code !== 0)
       throw commandFailed(this.node, `Reading ${path}`, result.code, result.stderr);
-    const newline = result.stdout.indexOf('\n');
-    const header = result.stdout.slice(0, newline === -1 ? undefined : newline);
+    const learned = this.#learnInspected(path, asRoot, result.stdout);
+    if (learned === 'unexpected') {
+      const header = result.stdout.split('\n')[0];
+      throw commandFailed(this.node, `Reading ${path}`, result.code, `unexpected answer ${header}`);
+    }
+    return learned;
+  }
+
+  /** Remembers what INSPECT_FILE said of the file (not `unseen`, which says nothing of it). */
+  #learnInspected(
+    path: string,
+    asRoot: boolean,
+    output: string,
+  ): FileState | undefined | 'unexpected' {
+    const newline = output.indexOf('\n');
+    const header = output.slice(0, newline === -1 ? undefined : newline);
     if (header === 'missing' || header === 'unseen') {
       if (header === 'missing') this.#files.set(path, { state: null, asRoot });
       return undefined;
     }
     const [present, mode, owner, group, sha256] = header.split(' ');
-    if (present !== 'present' || !mode || !owner || !group || !sha256) {
-      throw commandFailed(this.node, `Reading ${path}`, result.code, `unexpected answer ${header}`);
-    }
-    const state = { content: result.stdout.slice(newline + 1), mode, owner, group, sha256 };
+    if (present !== 'present' || !mode || !owner || !group || !sha256) return 'unexpected';
+    const state = { content: output.slice(newline + 1), mode, owner, group, sha256 };
     this.#files.set(path, { state, asRoot });
     return state;
   }
@@ -540,6 +722,9 @@ export abstract class ShellNodeConnection implements NodeConnection {
         stdin: content,
         ...(options.signal ? { signal: options.signal } : {}),
       },
+      // The file it writes is forgotten above and learned below; what was remembered of running
+      // state may depend on it (sudo resolving the hostname reads /etc/hosts).
+      'state',
     );
     if (result.code === CHANGED_MEANWHILE_CODE) return 'changed-meanwhile';
     if (result.code === VALIDATION_FAILED_CODE && options.validate) {
@@ -606,7 +791,7 @@ export abstract class ShellNodeConnection implements NodeConnection {
   homeDirectory(): Promise<string> {
     this.#home ??= this.run(
       { script: 'printf %s "$HOME"' },
-      { label: 'home directory', check: true },
+      { label: 'home directory', check: true, remember: true },
     ).then((result) => {
       if (!result.stdout.startsWith('/')) {
         throw new TransportError(this.node, 'command-failed', {

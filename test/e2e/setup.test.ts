@@ -25,6 +25,33 @@ async function snapshot(lab: Lab): Promise<string> {
   return JSON.stringify({ files, network });
 }
 
+/**
+ * From the command logs on the master (one per run, in order): each node's commands and sudo
+ * password checks (a root session starting) per run; logins are not commands.
+ */
+async function commandsPerNodeAndRun(
+  lab: Lab,
+): Promise<Array<Map<string, { commands: number; sudo: number }>>> {
+  const logs = await lab.nodes[0]!.runAsPi(
+    'for f in ~/.local/state/pi-cluster-wizard/commands-*.jsonl; do cat "$f"; echo ==; done',
+  );
+  return logs.stdout
+    .split('==\n')
+    .filter((run) => run.trim() !== '')
+    .map((run) => {
+      const byNode = new Map<string, { commands: number; sudo: number }>();
+      for (const line of run.split('\n').filter(Boolean)) {
+        const entry = JSON.parse(line) as { node: string; command: string; connection?: boolean };
+        if (entry.connection) continue;
+        const counts = byNode.get(entry.node) ?? { commands: 0, sudo: 0 };
+        counts.commands += 1;
+        if (entry.command === 'start root session') counts.sudo += 1;
+        byNode.set(entry.node, counts);
+      }
+      return byNode;
+    });
+}
+
 // Mixed clusters: every stack is a master once and a worker at least once; the cards' releases as
 // people flash them (Trixie from Imager 2.x, Bookworm's NetworkManager, the guides' dhcpcd and
 // ifupdown), sudo asking the password or not, and cards cloned with dd.
@@ -160,6 +187,24 @@ for (const { profiles, clonedCards = false, sudo = 'password' } of cases) {
         'a second full run reports nothing changed',
       );
       assert.equal(await snapshot(lab), before, 'and leaves every file byte-identical');
+
+      // Issue #14: the password checked at most twice per node in a run, and a whole setup within
+      // 15 commands per node and run where the network stack needs no root to be read (a
+      // NetworkManager keyfile is root's alone, and its checks ask nmcli besides).
+      const counts = await commandsPerNodeAndRun(lab);
+      for (const [index, row] of rows.entries()) {
+        const each = counts.map((run) => run.get(row.hostname) ?? { commands: 0, sudo: 0 });
+        const said = `${row.hostname} (${profiles[index]}), by run: ${JSON.stringify(each)}`;
+        assert.ok(
+          each.every((run) => run.sudo <= 2),
+          `at most two password checks: ${said}`,
+        );
+        if (profiles[index] === 'dhcpcd' || profiles[index] === 'ifupdown')
+          assert.ok(
+            each.every((run) => run.commands <= 15),
+            `at most 15 commands: ${said}`,
+          );
+      }
     });
   });
 }

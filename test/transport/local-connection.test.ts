@@ -162,6 +162,58 @@ describe('the master, through local processes', () => {
     assert.equal(await own.readFile(path), 'mine\nadded\n');
   });
 
+  it('reads files, the boot id and sudo along with a command, and remembers a read until something may change', async () => {
+    const path = join(directory, 'along');
+    const absent = join(directory, 'absent-along');
+    writeFileSync(path, 'along\n', { mode: 0o600 });
+    const own = new LocalNodeConnection({ commandLog: log });
+    const logged = () => readFileSync(log.path, 'utf8').trim().split('\n');
+    const before = logged().length;
+
+    // One round trip: the command, the probe and both files; the command's output is its own.
+    const facts = await own.run(['echo', 'facts'], {
+      label: 'facts',
+      probe: true,
+      alsoInspect: [path, absent],
+    });
+    assert.equal(facts.stdout, 'facts\n');
+    assert.equal(
+      await own.bootId(),
+      readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+    );
+    assert.equal(await own.readFile(path), 'along\n');
+    assert.equal(await own.readFile(absent), undefined);
+    if (isRoot) assert.equal((await own.runAsRoot(['id', '-u'], { remember: true })).stdout, '0\n');
+    assert.equal(logged().length - before, isRoot ? 2 : 1, 'the probe and the files rode along');
+    assert.match(
+      logged()[before] ?? '',
+      /"command":"facts; read boot id, probe sudo; inspect [^"]*along [^"]*absent-along"/,
+    );
+
+    // A remembered read runs once while nothing changes; what may change something makes the next
+    // one run again: a command (also one that writes no file), a file write. A file read does not.
+    const state = join(directory, 'state');
+    writeFileSync(state, 'one');
+    const read = async () =>
+      (await own.run({ script: 'cat -- "$1"', args: [state] }, { remember: true })).stdout;
+    const count = logged().length;
+    assert.equal(await read(), 'one');
+    writeFileSync(state, 'two');
+    assert.equal(await read(), 'one', 'answered from memory');
+    await own.readFile(path);
+    assert.equal(await read(), 'one', 'a file read changes nothing');
+    assert.equal(logged().length - count, 1);
+    await own.run(['true'], { writesNoFile: true });
+    assert.equal(await read(), 'two', 'a command that writes no file may still change state');
+    writeFileSync(state, 'three');
+    await own.replaceFile(path, 'changed\n', { mode: 0o600, asRoot: false });
+    assert.equal(await read(), 'three', 'a file write');
+    writeFileSync(state, 'four');
+    await own.run(['true']);
+    assert.equal(await read(), 'four', 'a command that may write files');
+    assert.equal(logged().length - count, 7, 'four reads, three changes');
+  });
+
   it('logs every command, without the password', () => {
     const text = readFileSync(log.path, 'utf8');
     assert.ok(!text.includes('local secret'));

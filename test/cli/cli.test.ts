@@ -67,6 +67,29 @@ describe('the built command line', () => {
     assert.equal(result.stdout, `${version}\n`);
   });
 
+  test('run --show-plan prints the plan and exits 0, contacting no Pi and saving nothing', () => {
+    const result = runPiped([
+      'run',
+      'keys',
+      '--node',
+      'worker3',
+      '--show-plan',
+      '--nodes',
+      '4',
+      '--subnet',
+      '127.0.80.0/24',
+      '--session',
+      'plan-only',
+    ]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^The plan: preflight first on every node/);
+    assert.match(
+      result.stdout,
+      /\n {2}fan-out {6}every worker; carried on from keys, once every node has a key; after keys, fan-in on every node\n/,
+    );
+    assert.ok(!fs.readdirSync(configDir).some((name) => name.includes('plan-only')));
+  });
+
   test('an unknown flag or a bad session name is a usage error: exit 2', () => {
     const unknown = runPiped(['--bogus']);
     assert.equal(unknown.status, 2);

@@ -84,17 +84,19 @@ describe('parseCommandLine', () => {
           json: false,
           passwordFile: 'pw',
           fixClonedCards: false,
+          showPlan: false,
           color: true,
         },
       },
     );
     const all = parseCommandLine(
-      ['run', '--node', 'all', '--dry-run', '--mpi', '--session', 'lab'],
+      ['run', '--node', 'all', '--dry-run', '--mpi', '--session', 'lab', '--show-plan'],
       {},
     );
     assert.equal(all.kind, 'run');
     if (all.kind === 'run') {
       assert.equal(all.options.nodes, undefined, '--node all is every node');
+      assert.equal(all.options.showPlan, true);
       assert.deepEqual(all.options.steps, [
         'preflight',
         'static-ip',

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { type RunJournal, runJournaled } from '../../source/engine/journaled-run.js';
@@ -21,6 +21,9 @@ const settings = {
   firstAddress: '127.250.0.100',
   gateway: '127.250.0.1',
   dns: ['127.250.0.1'],
+  // The login user preflight expects: whoever runs the test (a master that fails preflight is not
+  // rebooted at all, and that is not what this test is about).
+  user: userInfo().username,
 };
 
 /**

@@ -204,6 +204,18 @@ describe('runSetup on in-memory nodes', () => {
     });
   }
 
+  test('a master that failed an earlier step is not rebooted; the workers are', async () => {
+    const lab = new MemoryLab(3);
+    lab.behave('hosts', 'master', { failures: Number.POSITIVE_INFINITY });
+    const result = await run(lab);
+    assert.equal(result.masterRebooting, false);
+    assert.equal(lab.masterRebooted, false);
+    const master = lab.reportsOf('reboot').find((each) => each.node === 'master')!;
+    assert.equal(master.status, 'skipped');
+    assert.match(master.summary, /skipped because an earlier step failed on it/);
+    assert.deepEqual(lab.reboots.map((each) => each.node).sort(), ['worker1', 'worker2']);
+  });
+
   test('the choices: retry runs the step again, skip leaves the node, stop starts nothing new', async () => {
     const retried = new MemoryLab(3);
     retried.behave('hostname', 'worker1', { failures: 1 });

@@ -84,11 +84,13 @@ printf '%s\n' 'link set lo up' 'addr del 127.0.0.1/8 dev lo' 'addr add 127.0.0.1
 echo plug
 # A sleep without a process: read with a timeout on a pipe nothing writes to.
 exec {never}<> <(:)
+# Its sysctl directory, not /sys/class/net/eth0: the kernel makes that one first, and the sysctl
+# below has failed in the moment between the two.
 for _ in {1..400}; do
-  [ -e /sys/class/net/eth0 ] && break
+  [ -e /proc/sys/net/ipv4/conf/eth0 ] && break
   read -r -t 0.05 -u "$never" _ || true
 done
-if [ ! -e /sys/class/net/eth0 ]; then
+if [ ! -e /proc/sys/net/ipv4/conf/eth0 ]; then
   echo "node-init: the lab never plugged eth0 in" >&2
   exit 1
 fi

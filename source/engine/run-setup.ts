@@ -295,10 +295,10 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
       const done = new Promise<void>((settle) => {
         resolve = settle;
       });
-      return [
-        planned.id,
-        { left: planned.change.size + planned.check.size, started: false, done, resolve },
-      ];
+      const left = planned.change.size + planned.check.size;
+      // A step on no node at all (fan-out in a cluster of one) is done before it starts.
+      if (left === 0) resolve();
+      return [planned.id, { left, started: false, done, resolve }];
     }),
   );
   const startStep = (planned: PlannedStep) => {

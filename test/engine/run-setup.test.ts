@@ -82,6 +82,26 @@ describe('runSetup on in-memory nodes', () => {
     assert.ok(!statuses.includes('failed'));
   });
 
+  test('a cluster of one: a step on no node (fan-out) does not hold up verify', async () => {
+    const lab = new MemoryLab(1);
+    const first = await run(lab);
+    assert.equal(first.masterRebooting, true);
+    lab.bootIds.set('master', 2);
+    const resumed = await run(lab);
+    assert.equal(resumed.masterRebooting, false);
+    assert.deepEqual(lab.ranOn('master').slice(5), [
+      'preflight?',
+      ...networkSteps,
+      'keys',
+      'fan-in',
+      'known-hosts',
+      'verify',
+    ]);
+    assert.ok(
+      lab.events.some((event) => event.type === 'step-finished' && event.step === 'verify'),
+    );
+  });
+
   test('a node moves on by itself: a slow node delays only what reads every node', async () => {
     const lab = new MemoryLab(3);
     lab.behave('hostname', 'worker2', { delayMs: 300 });

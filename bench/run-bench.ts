@@ -13,6 +13,7 @@
 //                                                                          keep the rest)
 import { spawn } from 'node:child_process';
 import {
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -43,6 +44,7 @@ const outName = option('out', 'results');
 const rebootDelayMs = Number(option('boot-ms', '1000'));
 /** A directory to copy the wizard's command logs to, runs apart by a line `==`. */
 const keepLogs = option('keep-logs', '');
+if (keepLogs) mkdirSync(keepLogs, { recursive: true });
 const only = new Set(option('only', 'wizard,guide,ansible,startup').split(','));
 const startupRuns = Number(option('runs', '9'));
 /** Whether Ansible also runs with one fork per node (`--ansible-forks 5` runs forks 5 only). */

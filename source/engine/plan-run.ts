@@ -40,7 +40,7 @@ interface Entry {
 /** Every step needs the facts preflight reads on every node. */
 const preflightNeed: StepNeed = { step: 'preflight', on: 'every node', reads: true };
 
-export function stepNeeds(book: StepBook, id: StepId): readonly StepNeed[] {
+function stepNeeds(book: StepBook, id: StepId): readonly StepNeed[] {
   if (id === 'preflight') return [];
   const declared = id === 'reboot' ? [] : (book.byId[id].needs ?? []);
   return [preflightNeed, ...declared];
@@ -180,9 +180,4 @@ export function describePlan(plan: RunPlan, rows: readonly NodeRow[]): string[] 
       return `  ${step.id.padEnd(width)}  ${parts.join('; ')}`;
     }),
   ];
-}
-
-/** What the engine looks a planned step up by. */
-export function plannedStep(plan: RunPlan, id: StepId): PlannedStep | undefined {
-  return plan.steps.find((step) => step.id === id);
 }

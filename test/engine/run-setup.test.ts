@@ -10,6 +10,8 @@ import { StepFailure, type StepId } from '../../source/steps/step.js';
 import { allGuideSteps, MemoryLab, mostAtOnce } from './memory-nodes.js';
 
 const networkSteps = ['static-ip', 'hostname', 'hosts', 'ssh'];
+/** What the master runs in the resume after its own reboot: everything checked again, then the keys. */
+const resumeOnMaster = ['preflight?', ...networkSteps, 'keys', 'fan-in', 'known-hosts', 'verify'];
 
 /** Runs the engine and keeps the lab's rows where the engine says the nodes answer now. */
 async function run(lab: MemoryLab, overrides: Parameters<MemoryLab['options']>[0] = {}) {
@@ -67,14 +69,7 @@ describe('runSetup on in-memory nodes', () => {
       'known-hosts',
       'verify',
     ]);
-    assert.deepEqual(lab.ranOn('master').slice(5), [
-      'preflight?',
-      ...networkSteps,
-      'keys',
-      'fan-in',
-      'known-hosts',
-      'verify',
-    ]);
+    assert.deepEqual(lab.ranOn('master').slice(5), resumeOnMaster);
     assert.equal(lab.reboots.length, 5, 'nobody rebooted twice');
     const statuses = lab.events.flatMap((event) =>
       event.type === 'report' ? [event.report.status] : [],
@@ -89,14 +84,7 @@ describe('runSetup on in-memory nodes', () => {
     lab.bootIds.set('master', 2);
     const resumed = await run(lab);
     assert.equal(resumed.masterRebooting, false);
-    assert.deepEqual(lab.ranOn('master').slice(5), [
-      'preflight?',
-      ...networkSteps,
-      'keys',
-      'fan-in',
-      'known-hosts',
-      'verify',
-    ]);
+    assert.deepEqual(lab.ranOn('master').slice(5), resumeOnMaster);
     assert.ok(
       lab.events.some((event) => event.type === 'step-finished' && event.step === 'verify'),
     );

@@ -197,7 +197,7 @@ async function countsPerNode(lab: Lab): Promise<NodeCounts> {
       const counts = byNode.get(entry.node) ?? { commands: 0, passwordChecks: 0, connections: 0 };
       if (entry.connection) counts.connections += entry.code === 0 ? 1 : 0;
       else counts.commands += 1;
-      if (entry.command === 'start root session') counts.passwordChecks += 1;
+      if (entry.command.startsWith('start root session')) counts.passwordChecks += 1;
       byNode.set(entry.node, counts);
     }
     for (const counts of byNode.values())

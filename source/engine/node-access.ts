@@ -6,7 +6,7 @@ import type { CommandLog } from '../transport/command-log.js';
 import { isTransient, isTransportError, type TransportErrorKind } from '../transport/errors.js';
 import type { HostKeyEvent } from '../transport/host-keys.js';
 import { LocalNodeConnection } from '../transport/local-connection.js';
-import type { NodeConnection } from '../transport/node-connection.js';
+import type { NodeConnection, ReadToMake } from '../transport/node-connection.js';
 import { readBootId, rebootAndReconnect } from '../transport/reboot.js';
 import { connectOverSsh, SshNodeConnection } from '../transport/ssh-connection.js';
 
@@ -15,8 +15,11 @@ export interface NodeAccess {
   connect(row: NodeRow, fresh: boolean): Promise<NodeConnection>;
   /** The id of the node's current boot: a different one later proves it rebooted. */
   bootId(row: NodeRow): Promise<string>;
-  /** Reboots a worker and reconnects at its static address once it is back with a new boot id. */
-  rebootWorker(row: NodeRow): Promise<void>;
+  /**
+   * Reboots a worker and reconnects at its static address once it is back with a new boot id,
+   * making `firstRead` along with that boot id.
+   */
+  rebootWorker(row: NodeRow, firstRead?: ReadToMake): Promise<void>;
   /**
    * Closes every other connection and reboots the master (this machine): the run ends with it. A
    * reboot that takes the command with it is the reboot happening, not a failure.
@@ -105,11 +108,12 @@ export function connectToNodes(options: NodeAccessOptions, events: NodeAccessEve
   return {
     connect,
     bootId: async (row) => readBootId(await connect(row, false)),
-    async rebootWorker(row) {
+    async rebootWorker(row, firstRead) {
       const connection = await connect(row, false);
       if (!(connection instanceof SshNodeConnection)) throw new Error('only workers reboot here');
       const fresh = await rebootAndReconnect(connection, {
         expectedAddress: row.address,
+        ...(firstRead ? { firstRead } : {}),
         ...(options.rebootTimeoutMs === undefined ? {} : { timeoutMs: options.rebootTimeoutMs }),
         ...(options.signal ? { signal: options.signal } : {}),
       });

@@ -384,7 +384,18 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
   };
 
   try {
-    // The master's own reboot interrupts a run by design; on resume, a new boot id proves it.
+    // Every step needs the facts of every node: preflight always runs, reporting only when chosen.
+    const preflight = plan.steps.find((each) => each.id === 'preflight');
+    const preflightChosen = (preflight?.change.size ?? 0) > 0;
+    if (preflightChosen)
+      emit({ type: 'step-started', step: 'preflight', nodes: rows.map((row) => row.hostname) });
+    await Promise.all(
+      rows.map((row) =>
+        runOnNode(book.byId.preflight, row, { checkOnly: true, quiet: !preflightChosen }),
+      ),
+    );
+    // The master's own reboot interrupts a run by design; on resume, a new boot id proves it
+    // (learned along with the facts: no round trip of its own).
     if (memory.masterBootIdBeforeReboot !== null) {
       const bootId = await access.bootId(master);
       if (bootId !== memory.masterBootIdBeforeReboot) {
@@ -399,16 +410,6 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
       }
     }
 
-    // Every step needs the facts of every node: preflight always runs, reporting only when chosen.
-    const preflight = plan.steps.find((each) => each.id === 'preflight');
-    const preflightChosen = (preflight?.change.size ?? 0) > 0;
-    if (preflightChosen)
-      emit({ type: 'step-started', step: 'preflight', nodes: rows.map((row) => row.hostname) });
-    await Promise.all(
-      rows.map((row) =>
-        runOnNode(book.byId.preflight, row, { checkOnly: true, quiet: !preflightChosen }),
-      ),
-    );
     if (preflightChosen) await handleClonedCards();
     if (preflightChosen) emit({ type: 'step-finished', step: 'preflight' });
     // Before anything is applied again: what the master had before its reboot must have held.
@@ -553,7 +554,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
         if (undone) return { held: undone, accepted: undone.summary };
         const accepted = await acceptedByStack(row);
         if (accepted.status === 'failed') return { held: accepted, accepted: accepted.summary };
-        await access.rebootWorker(row);
+        await access.rebootWorker(row, book.firstReadAfterReboot(row));
         row.reachAt = row.address;
         cluster.rebootPending.delete(node);
         emit({ type: 'reach-changed', node, address: row.address });

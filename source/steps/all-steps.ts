@@ -1,8 +1,17 @@
 // Every step of the guide, and what the engine runs around the reboot: the one book of steps the
 // engine is given (tests give it in-memory steps instead).
+
+import type { NodeRow } from '../plan/plan-cluster.js';
+import type { ReadToMake } from '../transport/node-connection.js';
 import { checkAfterReboot } from './after-reboot.js';
 import { fanInStep, fanOutStep, keysStep, knownHostsStep, verifyStep } from './key-steps.js';
-import { hostnameStep, hostsStep, sshStep, staticIpStep } from './network-steps.js';
+import {
+  hostnameStep,
+  hostsStep,
+  runningStateRead,
+  sshStep,
+  staticIpStep,
+} from './network-steps.js';
 import { hardenStep, mpiStep } from './optional-steps.js';
 import { preflightStep, regenerateIdentityStep } from './preflight.js';
 import { checkStackAcceptsConfiguration } from './stack-accepts.js';
@@ -36,6 +45,8 @@ export interface StepBook {
   checkBeforeReboot(work: StepWork): Promise<string>;
   /** Checks the given steps on the rebooted node; throws a StepFailure when one was undone. */
   checkAfterReboot(work: StepWork, steps: readonly NodeStep[]): Promise<void>;
+  /** What checkAfterReboot reads first: made in the round trip that learns the new boot id. */
+  firstReadAfterReboot(row: NodeRow): ReadToMake;
 }
 
 const networkStepIds = ['static-ip', 'hostname', 'hosts', 'ssh'] as const;
@@ -46,4 +57,5 @@ export const guideSteps: StepBook = {
   regenerateIdentity: regenerateIdentityStep,
   checkBeforeReboot: checkStackAcceptsConfiguration,
   checkAfterReboot,
+  firstReadAfterReboot: runningStateRead,
 };

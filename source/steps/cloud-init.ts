@@ -4,7 +4,7 @@
 // keeps its work through cloud-init's own documented means: the template carries the 127.0.1.1 line
 // and the cluster's block, and a cloud.cfg.d drop-in says `preserve_hostname: true` (it has to be
 // there: in user-data the early stage has set the hostname before it is read).
-import type { NodeConnection } from '../transport/node-connection.js';
+import type { FileWrite } from '../transport/node-connection.js';
 import { setLoopbackHostname } from './hosts-file.js';
 import { StepFailure, type StepWork } from './step.js';
 
@@ -48,28 +48,13 @@ else:
 print(json.dumps({"etc_hosts": hosts, "preserve_hostname": util.get_cfg_option_bool(cfg, "preserve_hostname", False)}))
 `;
 
-/**
- * How cloud-init treats /etc/hosts does not change with what the wizard writes: asked once per
- * connection (a boot), since each question starts Python (seconds on a Pi Zero).
- */
-const etcHostsByConnection = new WeakMap<NodeConnection, Promise<CloudInitSettings['etcHosts']>>();
-
-function etcHostsHandling(work: StepWork): Promise<CloudInitSettings['etcHosts']> {
-  let asked = etcHostsByConnection.get(work.connection);
-  if (!asked) {
-    asked = readCloudInitSettings(work).then((settings) => {
-      if (settings.problem) work.note(settings.problem);
-      return settings.etcHosts;
-    });
-    etcHostsByConnection.set(work.connection, asked);
-  }
-  return asked;
-}
-
 export async function readCloudInitSettings(work: StepWork): Promise<CloudInitSettings> {
+  // Starting Python takes seconds on a Pi Zero: the answer is kept until the wizard writes
+  // cloud-init's own configuration (a drop-in) or runs a command that may write any file.
   const result = await work.read(['python3', '-c', askCloudInit], {
     asRoot: true,
     label: "read cloud-init's merged configuration",
+    remember: { untilWritten: ['/etc/cloud/cloud.cfg'] },
   });
   const last = result.stdout.trim().split('\n').pop() ?? '';
   try {
@@ -96,47 +81,58 @@ export async function readCloudInitSettings(work: StepWork): Promise<CloudInitSe
 const rootFile = { mode: 0o644, owner: 'root', group: 'root', asRoot: true } as const;
 
 /**
- * For the hostname step: the drop-in that stops cloud-init setting the hostname, and the template's
- * 127.0.1.1 line naming this node. When cloud-init cannot be asked, both are made anyway: neither
- * changes anything cloud-init does not manage.
+ * For the hostname step, written with its own files: the drop-in that stops cloud-init setting the
+ * hostname, and the template's 127.0.1.1 line naming this node. Both are written whatever
+ * cloud-init says (neither changes anything cloud-init does not manage), and it is asked after
+ * them (checkCloudInitKeepsHostname), so one question covers both checks.
  */
-export async function keepHostnameThroughCloudInit(work: StepWork): Promise<void> {
+export async function cloudInitHostnameWrites(work: StepWork): Promise<FileWrite[]> {
+  const template = await readTemplate(work);
+  return [
+    { path: cloudInitDropIn, content: cloudInitDropInContent, options: rootFile },
+    ...(template === undefined
+      ? []
+      : [
+          {
+            path: cloudInitHostsTemplate,
+            content: setLoopbackHostname(template, work.row.hostname),
+            options: rootFile,
+          },
+        ]),
+  ];
+}
+
+/**
+ * For the hostname step, after its writes, and its verify: cloud-init, asked, keeps the hostname
+ * at the next boot and lets the template give /etc/hosts its 127.0.1.1 line.
+ */
+export async function checkCloudInitKeepsHostname(work: StepWork): Promise<void> {
   const name = work.row.hostname;
-  const etcHosts = await etcHostsHandling(work);
-  if (etcHosts === 'localhost') {
+  const settings = await readCloudInitSettings(work);
+  if (settings.problem) work.note(settings.problem);
+  if (settings.etcHosts === 'localhost') {
     throw new StepFailure(
       `${name}: cloud-init's "manage_etc_hosts: localhost" puts its own hostname back on the 127.0.1.1 line of /etc/hosts at every boot, whatever the wizard writes`,
       `change it to "manage_etc_hosts: true" in /boot/firmware/user-data (the wizard then keeps its lines in ${cloudInitHostsTemplate}) or delete the line, then run: pi-cluster-wizard run hostname --node ${name}`,
     );
   }
-  await work.file(cloudInitDropIn, cloudInitDropInContent, rootFile);
-  if (etcHosts !== 'off') {
-    const template = await readTemplate(work);
-    if (template !== undefined)
-      await work.file(cloudInitHostsTemplate, setLoopbackHostname(template, name), rootFile);
-  }
-}
-
-/** For the hostname step's verify: cloud-init, asked again, now keeps the hostname. */
-export async function verifyCloudInitKeepsHostname(work: StepWork): Promise<void> {
-  const settings = await readCloudInitSettings(work);
-  if (settings.preserveHostname === false) {
+  // In check mode the drop-in may not be written yet: only what was written can be judged.
+  if (settings.preserveHostname === false && !work.checkOnly) {
     throw new StepFailure(
-      `${work.row.hostname}: cloud-init would still set the hostname at the next boot: its merged configuration says preserve_hostname: false although ${cloudInitDropIn} says true (its user-data overrides it?)`,
-      `delete the preserve_hostname line from /boot/firmware/user-data, then run: pi-cluster-wizard run hostname --node ${work.row.hostname}`,
+      `${name}: cloud-init would still set the hostname at the next boot: its merged configuration says preserve_hostname: false although ${cloudInitDropIn} says true (its user-data overrides it?)`,
+      `delete the preserve_hostname line from /boot/firmware/user-data, then run: pi-cluster-wizard run hostname --node ${name}`,
     );
   }
 }
 
-/** For the hosts step: the cluster's block in cloud-init's template too. */
-export async function keepHostsBlockThroughCloudInit(
+/** For the hosts step, written with /etc/hosts: the cluster's block in cloud-init's template too. */
+export async function cloudInitHostsWrites(
   work: StepWork,
   id: string,
   block: string,
-): Promise<void> {
-  if ((await etcHostsHandling(work)) === 'off') return;
-  if ((await readTemplate(work)) === undefined) return;
-  await work.block(cloudInitHostsTemplate, id, block, rootFile);
+): Promise<FileWrite[]> {
+  if ((await readTemplate(work)) === undefined) return [];
+  return [{ path: cloudInitHostsTemplate, block: id, content: block, options: rootFile }];
 }
 
 async function readTemplate(work: StepWork): Promise<string | undefined> {

@@ -3,12 +3,13 @@
 
 import type { NodeRow } from '../plan/plan-cluster.js';
 import { applyManagedBlock, managedBlockMarkers } from '../transport/managed-block.js';
+import type { ReadToMake } from '../transport/node-connection.js';
 import {
+  checkCloudInitKeepsHostname,
   cloudInitDropIn,
+  cloudInitHostnameWrites,
   cloudInitHostsTemplate,
-  keepHostnameThroughCloudInit,
-  keepHostsBlockThroughCloudInit,
-  verifyCloudInitKeepsHostname,
+  cloudInitHostsWrites,
 } from './cloud-init.js';
 import { clusterHostsBlock, hostnameFile, setLoopbackHostname } from './hosts-file.js';
 import {
@@ -51,6 +52,22 @@ if getent ahosts "$(hostname)" >/dev/null 2>&1; then echo resolves=yes; else ech
 printf 'ssh_enabled=%s\\n' "$(systemctl is-enabled ssh 2>/dev/null)"
 printf 'ssh_active=%s\\n' "$(systemctl is-active ssh 2>/dev/null)"`;
 
+/**
+ * The running state's read with every file the network steps read along: the first read on a
+ * node just rebooted (see StepBook.firstReadAfterReboot).
+ */
+export function runningStateRead(row: NodeRow): ReadToMake {
+  return {
+    command: { script: runningStateScript },
+    options: {
+      label: 'read hostname, whether it resolves, ssh enabled and running',
+      remember: true,
+      timeoutMs: 60_000,
+      alsoInspect: networkStepFiles(row),
+    },
+  };
+}
+
 /** What the hostname and ssh steps check that no file holds. */
 export interface RunningState {
   hostname: string;
@@ -70,15 +87,8 @@ export async function readRunningState(
   work: StepWork,
   alsoInspect: readonly string[] = [],
 ): Promise<RunningState> {
-  const result = await work.connection.run(
-    { script: runningStateScript },
-    {
-      label: 'read hostname, whether it resolves, ssh enabled and running',
-      remember: true,
-      timeoutMs: 60_000,
-      alsoInspect,
-    },
-  );
+  const { command, options } = runningStateRead(work.row);
+  const result = await work.connection.run(command, { ...options, alsoInspect });
   const values = new Map(
     result.stdout.split('\n').map((line) => {
       const equals = line.indexOf('=');
@@ -166,11 +176,14 @@ export const hostnameStep: NodeStep = {
   section: 'Network',
   async run(work) {
     const name = work.row.hostname;
-    // /etc/hosts first, so sudo resolves the new name as soon as it is set.
+    // /etc/hosts first, so sudo resolves the new name as soon as it is set; one round trip for all.
     const hosts = (await work.connection.readFile('/etc/hosts', { asRoot: true })) ?? '';
-    await work.file('/etc/hosts', setLoopbackHostname(hosts, name), rootFile(0o644));
-    const fileChange = await work.file('/etc/hostname', hostnameFile(name), rootFile(0o644));
-    if (work.facts.cloudInit) await keepHostnameThroughCloudInit(work);
+    const [, fileChange] = await work.files([
+      { path: '/etc/hosts', content: setLoopbackHostname(hosts, name), options: rootFile(0o644) },
+      { path: '/etc/hostname', content: hostnameFile(name), options: rootFile(0o644) },
+      ...(work.facts.cloudInit ? await cloudInitHostnameWrites(work) : []),
+    ]);
+    if (work.facts.cloudInit) await checkCloudInitKeepsHostname(work);
     const running = (await readRunningState(work)).hostname;
     if (running !== name) {
       await work.command(`set the running hostname to ${name}`, ['hostname', '--', name], {
@@ -178,7 +191,7 @@ export const hostnameStep: NodeStep = {
         writesNoFile: true,
       });
     }
-    if (fileChange.changed) work.cluster.rebootPending.add(name);
+    if (fileChange!.changed) work.cluster.rebootPending.add(name);
   },
   async verify(work) {
     const running = await readRunningState(work);
@@ -194,7 +207,7 @@ export const hostnameStep: NodeStep = {
         'check the 127.0.1.1 line in /etc/hosts names the new hostname',
       );
     }
-    if (work.facts.cloudInit) await verifyCloudInitKeepsHostname(work);
+    if (work.facts.cloudInit) await checkCloudInitKeepsHostname(work);
   },
 };
 
@@ -204,9 +217,12 @@ export const hostsStep: NodeStep = {
   section: 'Network',
   async run(work) {
     const block = clusterHostsBlock(work.cluster.rows);
-    await work.block('/etc/hosts', 'pi-cluster-network', block, rootFile(0o644));
-    if (work.facts.cloudInit)
-      await keepHostsBlockThroughCloudInit(work, 'pi-cluster-network', block);
+    await work.files([
+      { path: '/etc/hosts', block: 'pi-cluster-network', content: block, options: rootFile(0o644) },
+      ...(work.facts.cloudInit
+        ? await cloudInitHostsWrites(work, 'pi-cluster-network', block)
+        : []),
+    ]);
   },
 };
 

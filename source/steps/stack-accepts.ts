@@ -36,32 +36,41 @@ function lastLines(text: string, count = 3): string {
   return text.trim().split('\n').slice(-count).join(' | ');
 }
 
+// `connection modify` with no property reads the keyfile, normalizes it and writes it to stdout;
+// then whether the running daemon manages the interface at all (an `iface eth0` stanza in
+// /etc/network/interfaces with Debian's stock `[ifupdown] managed=false` makes it unmanaged). One
+// round trip: the parse's own output, a line `pcw-devices <exit code>`, then nmcli's device list.
+const askNetworkManager = `nmcli --offline connection modify < "$1" || exit
+devices=$(nmcli -t -f DEVICE,STATE device 2>&1)
+printf 'pcw-devices %s\\n%s\\n' "$?" "$devices"`;
+
 async function checkNetworkManager(work: StepWork, target: StaticAddress): Promise<string> {
   const file = networkManagerProfilePath(target.interfaceName);
-  const owner = await work.read(['stat', '-c', '%U %a', '--', file], {
-    asRoot: true,
-    label: 'owner and mode of the NetworkManager profile',
-  });
-  if (owner.code !== 0) throw refused(work, 'NetworkManager', file, 'the file is missing');
-  const [user, mode] = owner.stdout.trim().split(' ');
+  // As the static-ip step wrote it (or as the node showed it, if it left it as it was).
+  const written = await work.connection.inspectFile(file, { asRoot: true });
+  if (written === undefined) throw refused(work, 'NetworkManager', file, 'the file is missing');
   // NetworkManager ignores a keyfile that is not root's or that anyone else may read.
-  if (user !== 'root' || (Number.parseInt(mode ?? '777', 8) & 0o077) !== 0) {
+  if (written.owner !== 'root' || (Number.parseInt(written.mode, 8) & 0o077) !== 0) {
     throw refused(
       work,
       'NetworkManager',
       file,
-      `it is owned by ${user} with mode ${mode}; NetworkManager ignores a profile that is not root's with mode 600`,
+      `it is owned by ${written.owner} with mode ${written.mode}; NetworkManager ignores a profile that is not root's with mode 600`,
     );
   }
-  // `connection modify` with no property reads the keyfile, normalizes it and writes it back out.
-  const parsed = await work.read(
-    { script: 'exec nmcli --offline connection modify < "$1"', args: [file] },
-    { asRoot: true, label: 'nmcli --offline parses the profile' },
+  const asked = await work.read(
+    { script: askNetworkManager, args: [file] },
+    {
+      asRoot: true,
+      label: 'nmcli --offline parses the profile; does NetworkManager manage the interface',
+    },
   );
-  if (parsed.code !== 0)
-    throw refused(work, 'NetworkManager (nmcli --offline)', file, parsed.stderr);
+  if (asked.code !== 0) throw refused(work, 'NetworkManager (nmcli --offline)', file, asked.stderr);
+  const marker = asked.stdout.lastIndexOf('pcw-devices ');
+  const parsed = asked.stdout.slice(0, marker === -1 ? undefined : marker);
+  const [devicesHeader = '', ...deviceLines] = asked.stdout.slice(marker).split('\n');
   const wanted = `address1=${target.address}/${target.prefixLength}`;
-  const lines = parsed.stdout.split('\n').map((line) => line.trim());
+  const lines = parsed.split('\n').map((line) => line.trim());
   if (!lines.includes('method=manual') || !lines.some((line) => line.startsWith(wanted))) {
     throw refused(
       work,
@@ -70,16 +79,10 @@ async function checkNetworkManager(work: StepWork, target: StaticAddress): Promi
       `it reads the profile without ${wanted} and method=manual`,
     );
   }
-  // Whether the running daemon manages the interface at all: an `iface eth0` stanza in
-  // /etc/network/interfaces with Debian's stock `[ifupdown] managed=false` makes it unmanaged.
-  const devices = await work.read(['nmcli', '-t', '-f', 'DEVICE,STATE', 'device'], {
-    label: 'does NetworkManager manage the interface',
-  });
-  if (devices.code !== 0) {
-    return `nmcli --offline accepts ${file} (${target.address}/${target.prefixLength}); the daemon did not answer whether it manages ${target.interfaceName}: ${lastLines(devices.stderr, 1)}`;
+  if (marker === -1 || devicesHeader !== 'pcw-devices 0') {
+    return `nmcli --offline accepts ${file} (${target.address}/${target.prefixLength}); the daemon did not answer whether it manages ${target.interfaceName}: ${lastLines(deviceLines.join('\n'), 1)}`;
   }
-  const state = devices.stdout
-    .split('\n')
+  const state = deviceLines
     .map((line) => line.split(':'))
     .find(([device]) => device === target.interfaceName)?.[1];
   if (state === undefined || state.startsWith('unmanaged')) {

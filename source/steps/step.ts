@@ -5,8 +5,10 @@ import type { ClusterSettings, NodeRow } from '../plan/plan-cluster.js';
 import type {
   Command,
   FileChange,
+  FileWrite,
   NodeConnection,
   ReplaceFileOptions,
+  RunOptions,
 } from '../transport/node-connection.js';
 import { shellCommand } from '../transport/shell-quote.js';
 import type { NodeFacts } from './node-facts.js';
@@ -141,12 +143,7 @@ export class StepWork {
 
   /** Makes the file have exactly this content, mode and owner (atomic, with a backup). */
   async file(path: string, content: string, options: ReplaceFileOptions): Promise<FileChange> {
-    const change = await this.connection.replaceFile(path, content, {
-      ...options,
-      dryRun: this.checkOnly,
-    });
-    if (change.changed) this.changes.push({ kind: 'file', change });
-    return change;
+    return (await this.files([{ path, content, options }]))[0]!;
   }
 
   /** Makes the wizard's block `id` in the file hold this content; the rest of the file is kept. */
@@ -156,12 +153,16 @@ export class StepWork {
     content: string,
     options: ReplaceFileOptions,
   ): Promise<FileChange> {
-    const change = await this.connection.editManagedBlock(path, id, content, {
-      ...options,
-      dryRun: this.checkOnly,
-    });
-    if (change.changed) this.changes.push({ kind: 'file', change });
-    return change;
+    return (await this.files([{ path, block: id, content, options }]))[0]!;
+  }
+
+  /** Writes several files as `file` and `block` do, in one round trip; their changes in order. */
+  async files(writes: readonly FileWrite[]): Promise<FileChange[]> {
+    const changes = await this.connection.writeFiles(
+      writes.map((write) => ({ ...write, options: { ...write.options, dryRun: this.checkOnly } })),
+    );
+    for (const change of changes) if (change.changed) this.changes.push({ kind: 'file', change });
+    return changes;
   }
 
   /** Runs a command that changes the node (recorded only in check mode); fails on a non-zero exit. */
@@ -186,17 +187,17 @@ export class StepWork {
     });
   }
 
-  /** Runs a read-only command (always, also in check mode) and returns its output. */
+  /**
+   * Runs a read-only command (always, also in check mode) and returns its output; `remember` as
+   * for NodeConnection.run.
+   */
   async read(
     command: Command,
-    options: { asRoot?: boolean; label?: string; timeoutMs?: number } = {},
+    options: Pick<RunOptions, 'label' | 'timeoutMs' | 'remember'> & { asRoot?: boolean } = {},
   ) {
-    const run = options.asRoot ? this.connection.runAsRoot : this.connection.run;
-    return run.call(this.connection, command, {
-      timeoutMs: options.timeoutMs ?? 60_000,
-      writesNoFile: true,
-      ...(options.label === undefined ? {} : { label: options.label }),
-    });
+    const { asRoot, ...rest } = options;
+    const run = asRoot ? this.connection.runAsRoot : this.connection.run;
+    return run.call(this.connection, command, { timeoutMs: 60_000, ...rest, readOnly: true });
   }
 
   note(text: string): void {

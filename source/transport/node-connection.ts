@@ -27,13 +27,17 @@ export interface RunOptions {
    * keeps what it knows of files; after any other command it reads them again.
    */
   writesNoFile?: boolean;
+  /** The command changes nothing on the node: the connection keeps all it knows. */
+  readOnly?: boolean;
   /**
    * The command only reads and changes nothing: the connection remembers its answer and gives it
    * again for the same command, without a round trip, until the connection runs anything that may
    * change the node (any command not marked so, or a file write). For reads several steps (or a
    * step and its re-check) make of state no file holds: the running hostname, ssh's units.
+   * `untilWritten`: the answer depends only on files under these paths, so it is kept through
+   * commands that write no file and through the wizard's writes of other files.
    */
-  remember?: boolean;
+  remember?: boolean | { untilWritten: readonly string[] };
 }
 
 /**
@@ -45,6 +49,12 @@ export interface ReadAlong {
   probe?: boolean;
   /** Also read these files (as the login user) into the connection's memory of files. */
   alsoInspect?: readonly string[];
+}
+
+/** A read the caller wants made along with something else, in the same round trip. */
+export interface ReadToMake {
+  command: Command;
+  options: RunOptions & ReadAlong;
 }
 
 export interface CommandResult {
@@ -78,6 +88,23 @@ export interface ReplaceFileOptions {
   signal?: AbortSignal;
 }
 
+/** One file to write: its whole content, or the wizard's block `block` in it (null removes it). */
+export type FileWrite = { path: string; options: ReplaceFileOptions } & (
+  | { content: string }
+  | { block: string; content: string | null }
+);
+
+/** A file as the node has it. */
+export interface FileState {
+  content: string;
+  /** Octal, e.g. "600". */
+  mode: string;
+  owner: string;
+  group: string;
+  /** Of the bytes on the node. */
+  sha256: string;
+}
+
 export interface FileChange {
   path: string;
   /** Whether the file was (or, in a dry run, would be) written. */
@@ -103,6 +130,13 @@ export interface NodeConnection {
   runAsRoot(command: Command, options?: RunOptions): Promise<CommandResult>;
   /** The file's content, or undefined when it does not exist. */
   readFile(path: string, options?: ReadFileOptions): Promise<string | undefined>;
+  /** The file's content, mode and owner, or undefined when it does not exist. */
+  inspectFile(path: string, options?: ReadFileOptions): Promise<FileState | undefined>;
+  /**
+   * Writes several files (each atomically, with a backup) in one round trip; see replaceFile and
+   * editManagedBlock. The changes come in the order of the writes.
+   */
+  writeFiles(writes: readonly FileWrite[]): Promise<FileChange[]>;
   /** Atomic replace (temporary file in the same directory, then rename) with a timestamped backup. */
   replaceFile(path: string, content: string, options: ReplaceFileOptions): Promise<FileChange>;
   /** Sets (or with null removes) the wizard's block `id` in the file; nothing else is touched. */

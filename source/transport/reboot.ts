@@ -4,7 +4,7 @@
  */
 
 import { didNotComeBack, isTransportError, TransportError } from './errors.js';
-import type { NodeConnection } from './node-connection.js';
+import type { NodeConnection, ReadToMake } from './node-connection.js';
 import {
   connectOverSsh,
   type SshConnectOptions,
@@ -23,6 +23,11 @@ export interface RebootOptions {
   /** Bound on each connection attempt (default 10 s). */
   connectTimeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Made on each fresh connection with its boot id read along, in one round trip: the first read
+   * of the check that follows the reboot (remembered, so the check asks no second time).
+   */
+  firstRead?: ReadToMake;
   /** Called after each failed attempt to reach the node, for a "waiting for node-3" line. */
   onWaiting?: (event: {
     node: string;
@@ -108,6 +113,14 @@ export async function rebootAndReconnect(
     try {
       const fresh = await connectOverSsh(reconnectOptions);
       try {
+        if (options.firstRead) {
+          const { command, options: readOptions } = options.firstRead;
+          await fresh.run(command, {
+            ...readOptions,
+            probe: true,
+            ...(options.signal ? { signal: options.signal } : {}),
+          });
+        }
         const bootId = await readBootId(fresh, options.signal);
         if (bootId !== bootIdBefore) return fresh;
         lastError = new Error('the node still answers with the boot id it had before the reboot');

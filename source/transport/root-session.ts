@@ -175,7 +175,11 @@ export interface RootSessionOptions {
 }
 
 /** The outcome of starting: a session, or sudo's refusal with its exit code and words. */
-export type SessionStart = { session: RootSession } | { refused: RawResult };
+/**
+ * A started session, with the `pcw-file …` lines the agent printed before it was ready (files it
+ * was asked to read as it started), or sudo's refusal.
+ */
+export type SessionStart = { session: RootSession; before: string[] } | { refused: RawResult };
 
 export class RootSession {
   readonly #process: NodeProcess;
@@ -245,10 +249,18 @@ export class RootSession {
         return;
       }
       request.signal?.addEventListener('abort', onAbort, { once: true });
-      reader.line().then(
+      // What the agent read before it says it is ready (see ShellNodeConnection), then READY.
+      const before: string[] = [];
+      const nextLine = (): Promise<string> =>
+        reader.line().then((line) => {
+          if (!line.startsWith('pcw-file ')) return line;
+          before.push(line);
+          return nextLine();
+        });
+      nextLine().then(
         (line) => {
           if (line === READY) {
-            finish(() => resolve({ session: new RootSession(process, reader, options) }));
+            finish(() => resolve({ session: new RootSession(process, reader, options), before }));
           } else {
             stop(
               new TransportError(node, 'protocol', {

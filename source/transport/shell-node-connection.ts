@@ -19,6 +19,8 @@ import type {
   Command,
   CommandResult,
   FileChange,
+  FileState,
+  FileWrite,
   NodeConnection,
   ReadAlong,
   ReadFileOptions,
@@ -61,18 +63,21 @@ type SudoMode = 'root' | 'nopasswd' | 'password';
  * line sent first on stdin and never passes it on to the agent; `-p` sets the prompt the session
  * counts to tell a refused password.
  */
-const SUDO_STARTS_ROOT_SESSION = [
-  'sudo',
-  '-k',
-  '-S',
-  '-p',
-  SUDO_PROMPT,
-  '--',
-  'sh',
-  '-c',
-  ROOT_AGENT,
-  'sh',
-];
+function sudoStartsRootSession(readFirst: readonly string[]): readonly string[] {
+  return [
+    'sudo',
+    '-k',
+    '-S',
+    '-p',
+    SUDO_PROMPT,
+    '--',
+    'sh',
+    '-c',
+    AGENT_READING_FIRST,
+    'sh',
+    ...readFirst,
+  ];
+}
 const SUDO_WITHOUT_PASSWORD = ['sudo', '-n', '--'];
 
 /** The bound on sudo checking the password and the agent starting. */
@@ -113,6 +118,23 @@ meta=$(stat -L -c 'present %a %U %G' -- "$1") && sum=$(sha256sum < "$1") || exit
 printf '%s %s\\n' "$meta" "\${sum%% *}"
 exec cat -- "$1"`;
 
+/** Prints a `pcw-file …` line for the file "$1" (see READ_ALONG); defines `inspect_line`. */
+const INSPECT_LINE = `inspect() {
+${INSPECT_FILE}
+}
+inspect_line() {
+  printf 'pcw-file %s\\n' "$({ (inspect "$1") 2>/dev/null; printf '\\n%s' "$?"; } | base64 -w 0)"
+}`;
+
+/**
+ * The root agent, after reading the files named in its arguments (as root, one `pcw-file …` line
+ * each, before it says it is ready): files the login user could not read come along with the
+ * password check instead of costing a round trip of their own.
+ */
+const AGENT_READING_FIRST = `${INSPECT_LINE}
+for file do inspect_line "$file"; done
+${ROOT_AGENT}`;
+
 /**
  * Runs "$@" after reading along (see ReadAlong): `$1` yes/no for the probe line, `$2` how many
  * files follow (each inspected as INSPECT_FILE does, its output and exit code base64-encoded on
@@ -124,11 +146,9 @@ shift 2
 if [ "$probe" = yes ]; then
 ${PROBE_LINE}
 fi
-inspect() {
-${INSPECT_FILE}
-}
+${INSPECT_LINE}
 while [ "$n" -gt 0 ]; do
-  printf 'pcw-file %s\\n' "$({ (inspect "$1") 2>/dev/null; printf '\\n%s' "$?"; } | base64 -w 0)"
+  inspect_line "$1"
   shift
   n=$((n - 1))
 done
@@ -136,75 +156,111 @@ echo pcw-end
 exec "$@"`;
 
 /**
- * Writes stdin to "$1" atomically: a temporary file in the same directory gets the content, mode
- * and owner, the old version is copied to a timestamped backup, then a rename puts the new one in
- * place. Prints `unchanged` when content, mode and owner were already right (nothing written),
- * else `changed <owner> <group>` and the backup's path.
- * Arguments: target mode owner group stamp backup(yes/no) expected, then an optional validation
- * command whose `%s` arguments become the temporary file; if it fails, nothing is replaced.
+ * Writes files atomically, several in one round trip: for each, a temporary file in the same
+ * directory gets the content, mode and owner, the old version is copied to a timestamped backup,
+ * then a rename puts the new one in place. Arguments: the backup stamp, then for each file
+ * `<count> <content bytes>` and its `count` arguments: target mode owner group backup(yes/no)
+ * expected, then an optional validation command whose `%s` arguments become the temporary file (if
+ * it fails, nothing is replaced). Stdin is the contents, one after the other; each is taken first
+ * (`head -c` reads no more than it is asked for), so one file's failure leaves the next in line.
  * `expected` is the sha256 of the version the new one was made from (or `missing`): when the file
- * is something else by now, someone else changed it meanwhile and nothing is written.
+ * is something else by now, someone else changed it meanwhile and nothing is written. Prints one
+ * line per file: `pcw-wrote <code> unchanged` (content, mode and owner were already right, nothing
+ * written) or `pcw-wrote 0 changed <owner> <group> <backup path>`.
  */
-const REPLACE_FILE = `set -eu
-target=$1 mode=$2 owner=$3 group=$4 stamp=$5 keep=$6 expected=$7
-if [ -L "$target" ]; then target=$(readlink -f -- "$target"); fi
-if [ -d "$target" ]; then echo "$target is a directory" >&2; exit 2; fi
-dir=$(dirname -- "$target")
-tmp=$(mktemp "$dir/.pcw-tmp.XXXXXXXX")
-trap 'rm -f -- "$tmp"' EXIT
-cat > "$tmp"
-if [ -e "$target" ]; then
-  same=yes
-  cmp -s -- "$tmp" "$target" || same=no
-  [ "$(stat -c %a -- "$target")" = "$mode" ] || same=no
-  [ -z "$owner" ] || [ "$(stat -c %U -- "$target")" = "$owner" ] || same=no
-  [ -z "$group" ] || [ "$(stat -c %G -- "$target")" = "$group" ] || same=no
-  if [ "$same" = yes ]; then echo unchanged; exit 0; fi
-  [ -n "$owner" ] || owner=$(stat -c %U -- "$target")
-  [ -n "$group" ] || group=$(stat -c %G -- "$target")
-fi
-now=missing
-if [ -e "$target" ]; then now=$(sha256sum < "$target"); now=\${now%% *}; fi
-[ "$now" = "$expected" ] || exit ${CHANGED_MEANWHILE_CODE}
-chmod -- "$mode" "$tmp"
-if [ -n "$owner" ]; then chown -- "$owner" "$tmp"; fi
-if [ -n "$group" ]; then chgrp -- "$group" "$tmp"; fi
-shift 7
-if [ "$#" -gt 0 ]; then
-  n=$#
-  while [ "$n" -gt 0 ]; do
+const REPLACE_FILES = `stamp=$1
+shift
+stage=$(mktemp -d) || exit 1
+trap 'rm -rf -- "$stage"' EXIT
+replace() {
+  content=$1 target=$2 mode=$3 owner=$4 group=$5 keep=$6 expected=$7
+  shift 7
+  if [ -L "$target" ]; then target=$(readlink -f -- "$target"); fi
+  if [ -d "$target" ]; then echo "$target is a directory" >&2; exit 2; fi
+  dir=$(dirname -- "$target")
+  tmp=$(mktemp "$dir/.pcw-tmp.XXXXXXXX")
+  trap 'rm -f -- "$tmp"' EXIT
+  cat -- "$content" > "$tmp"
+  if [ -e "$target" ]; then
+    same=yes
+    cmp -s -- "$tmp" "$target" || same=no
+    [ "$(stat -c %a -- "$target")" = "$mode" ] || same=no
+    [ -z "$owner" ] || [ "$(stat -c %U -- "$target")" = "$owner" ] || same=no
+    [ -z "$group" ] || [ "$(stat -c %G -- "$target")" = "$group" ] || same=no
+    if [ "$same" = yes ]; then echo unchanged; exit 0; fi
+    [ -n "$owner" ] || owner=$(stat -c %U -- "$target")
+    [ -n "$group" ] || group=$(stat -c %G -- "$target")
+  fi
+  now=missing
+  if [ -e "$target" ]; then now=$(sha256sum < "$target"); now=\${now%% *}; fi
+  [ "$now" = "$expected" ] || exit ${CHANGED_MEANWHILE_CODE}
+  chmod -- "$mode" "$tmp"
+  if [ -n "$owner" ]; then chown -- "$owner" "$tmp"; fi
+  if [ -n "$group" ]; then chgrp -- "$group" "$tmp"; fi
+  if [ "$#" -gt 0 ]; then
+    n=$#
+    while [ "$n" -gt 0 ]; do
+      arg=$1
+      shift
+      if [ "$arg" = %s ]; then arg=$tmp; fi
+      set -- "$@" "$arg"
+      n=$((n - 1))
+    done
+    if ! "$@" >&2; then exit ${VALIDATION_FAILED_CODE}; fi
+  fi
+  backup=
+  if [ -e "$target" ] && [ "$keep" = yes ]; then
+    backup="$target.pcw-$stamp.bak"
+    n=1
+    while [ -e "$backup" ]; do backup="$target.pcw-$stamp-$n.bak"; n=$((n + 1)); done
+    cp -p -- "$target" "$backup"
+  fi
+  sync -- "$tmp" 2>/dev/null || true
+  mv -f -- "$tmp" "$target"
+  trap - EXIT
+  printf 'changed %s %s\\n' "$(stat -c '%U %G' -- "$target")" "$backup"
+}
+# The first $1 of the arguments after $2 are one file's: replace gets those, in a subshell of its
+# own (set -e, its exit and trap end only this file).
+replace_first() (
+  set -eu
+  count=$1 content=$2
+  shift 2
+  total=$#
+  k=0
+  while [ "$k" -lt "$total" ]; do
     arg=$1
     shift
-    if [ "$arg" = %s ]; then arg=$tmp; fi
-    set -- "$@" "$arg"
-    n=$((n - 1))
+    if [ "$k" -lt "$count" ]; then set -- "$@" "$arg"; fi
+    k=$((k + 1))
   done
-  if ! "$@" >&2; then exit ${VALIDATION_FAILED_CODE}; fi
-fi
-backup=
-if [ -e "$target" ] && [ "$keep" = yes ]; then
-  backup="$target.pcw-$stamp.bak"
-  n=1
-  while [ -e "$backup" ]; do backup="$target.pcw-$stamp-$n.bak"; n=$((n + 1)); done
-  cp -p -- "$target" "$backup"
-fi
-sync -- "$tmp" 2>/dev/null || true
-mv -f -- "$tmp" "$target"
-trap - EXIT
-stat -c 'changed %U %G' -- "$target"
-printf '%s' "$backup"`;
+  replace "$content" "$@"
+)
+i=0
+while [ "$#" -gt 0 ]; do
+  count=$1 bytes=$2
+  shift 2
+  i=$((i + 1))
+  head -c "$bytes" > "$stage/$i"
+  replace_first "$count" "$stage/$i" "$@" > "$stage/said"
+  code=$?
+  printf 'pcw-wrote %s %s\\n' "$code" "$(head -n 1 "$stage/said")"
+  shift "$count"
+done`;
 
-interface FileState {
+/** A write worked out from the version of the file the connection read. */
+interface PlannedWrite {
+  index: number;
+  write: FileWrite;
+  current: FileState | undefined;
   content: string;
-  mode: string;
-  owner: string;
-  group: string;
-  /** Of the bytes on the node. */
-  sha256: string;
 }
 
-/** What a command may change on the node, so what the connection must forget before it runs. */
-type Changes = 'nothing' | 'state' | 'files';
+/**
+ * What a command may change on the node, so what the connection must forget before it runs:
+ * nothing, running state only, any file, or these files (the connection's own writes).
+ */
+type Changes = 'nothing' | 'state' | 'files' | { written: readonly string[] };
 
 interface ConnectionProbe {
   bootId: string;
@@ -221,7 +277,7 @@ const sha256Of = (content: string) => createHash('sha256').update(content, 'utf8
 
 /** What a caller's command may change, by its options. */
 function changesOf(options: RunOptions): Changes {
-  if (options.remember) return 'nothing';
+  if (options.remember || options.readOnly) return 'nothing';
   return options.writesNoFile ? 'state' : 'files';
 }
 
@@ -271,14 +327,22 @@ export abstract class ShellNodeConnection implements NodeConnection {
   /**
    * What this connection last read or wrote of each file (null: missing), so that a step's
    * second check and the next step's read cost no round trip. Forgotten when a command that may
-   * change files runs; every write checks the file is still what was read (REPLACE_FILE).
+   * change files runs; every write checks the file is still what was read (REPLACE_FILES).
    */
   readonly #files = new Map<string, { state: FileState | null; asRoot: boolean }>();
   /**
    * The answers of commands run with `remember` (by who ran them and their argv), forgotten as
    * soon as the connection runs anything that may change the node.
    */
-  readonly #remembered = new Map<string, CommandResult>();
+  readonly #remembered = new Map<
+    string,
+    { result: CommandResult; untilWritten: readonly string[] | undefined }
+  >();
+  /**
+   * Files read along that the login user could not read (a NetworkManager keyfile): read as root
+   * when the root session starts, if they are still unknown then.
+   */
+  readonly #unseen = new Set<string>();
   /** The boot id and sudo's behaviour, learned once per connection (see PROBE_LINE). */
   #probe: Promise<ConnectionProbe> | undefined;
 
@@ -379,7 +443,9 @@ export abstract class ShellNodeConnection implements NodeConnection {
   run(command: Command, options: RunOptions & ReadAlong = {}): Promise<CommandResult> {
     return this.#remembering(false, command, options, changesOf(options), async (argv) => {
       // Files the connection knows already are not read again.
-      const files = (options.alsoInspect ?? []).filter((path) => !this.#files.has(path));
+      const files = (options.alsoInspect ?? []).filter(
+        (path) => !this.#files.has(path) && !this.#unseen.has(path),
+      );
       files.forEach(assertAbsolutePath);
       const probe = options.probe === true && this.#probe === undefined;
       if (!probe && files.length === 0)
@@ -417,16 +483,28 @@ export abstract class ShellNodeConnection implements NodeConnection {
       const learned = parseProbeLine(lines.shift() ?? '');
       if (learned) this.#probe ??= Promise.resolve(learned);
     }
+    this.#learnFileLines(lines, files, false);
+    return { ...result, stdout: result.stdout.slice(end + 'pcw-end\n'.length) };
+  }
+
+  /**
+   * Learns the `pcw-file …` lines read along, one per file in order. A file the login user could
+   * not read is left for root: read along when the root session starts, or by a read of its own.
+   */
+  #learnFileLines(lines: readonly string[], files: readonly string[], asRoot: boolean): void {
     for (const [index, path] of files.entries()) {
       const line = lines[index] ?? '';
-      if (!line.startsWith('pcw-file ')) continue;
-      const answer = Buffer.from(line.slice('pcw-file '.length), 'base64').toString('utf8');
+      const answer = line.startsWith('pcw-file ')
+        ? Buffer.from(line.slice('pcw-file '.length), 'base64').toString('utf8')
+        : '';
       const split = answer.lastIndexOf('\n');
-      // A file the login user cannot read is left for a read of its own (as root, then).
-      if (split === -1 || answer.slice(split + 1) !== '0') continue;
-      this.#learnInspected(path, false, answer.slice(0, split));
+      const learned =
+        split !== -1 && answer.slice(split + 1) === '0'
+          ? this.#learnInspected(path, asRoot, answer.slice(0, split))
+          : undefined;
+      if (asRoot) this.#unseen.delete(path);
+      else if (learned === undefined && !this.#files.has(path)) this.#unseen.add(path);
     }
-    return { ...result, stdout: result.stdout.slice(end + 'pcw-end\n'.length) };
   }
 
   /**
@@ -444,12 +522,32 @@ export abstract class ShellNodeConnection implements NodeConnection {
     const key =
       options.remember && options.stdin === undefined ? JSON.stringify([asRoot, argv]) : undefined;
     const known = key === undefined ? undefined : this.#remembered.get(key);
-    if (known) return known;
-    if (changes !== 'nothing') this.#remembered.clear();
-    if (changes === 'files') this.#files.clear();
+    if (known) return known.result;
+    this.#forget(changes);
     const result = await execute(argv);
-    if (key !== undefined && result.code === 0) this.#remembered.set(key, result);
+    if (key !== undefined && result.code === 0) {
+      const untilWritten =
+        typeof options.remember === 'object' ? options.remember.untilWritten : undefined;
+      this.#remembered.set(key, { result, untilWritten });
+    }
     return result;
+  }
+
+  /** Forgets what `changes` may make untrue. */
+  #forget(changes: Changes): void {
+    if (changes === 'nothing') return;
+    if (changes === 'files') {
+      this.#remembered.clear();
+      this.#files.clear();
+      return;
+    }
+    const written = changes === 'state' ? [] : changes.written;
+    for (const [key, { untilWritten }] of this.#remembered) {
+      const stale =
+        untilWritten === undefined ||
+        untilWritten.some((prefix) => written.some((path) => path.startsWith(prefix)));
+      if (stale) this.#remembered.delete(key);
+    }
   }
 
   bootId(signal?: AbortSignal): Promise<string> {
@@ -518,12 +616,17 @@ export abstract class ShellNodeConnection implements NodeConnection {
    * time in the order they came. The log shows each as the command itself, run as root.
    */
   runAsRoot(command: Command, options: RunOptions = {}): Promise<CommandResult> {
-    return this.#remembering(true, command, options, changesOf(options), (argv) =>
-      this.#runAsRoot(argv, options),
+    const changes = changesOf(options);
+    return this.#remembering(true, command, options, changes, (argv) =>
+      this.#runAsRoot(argv, options, changes),
     );
   }
 
-  async #runAsRoot(argv: readonly string[], options: RunOptions): Promise<CommandResult> {
+  async #runAsRoot(
+    argv: readonly string[],
+    options: RunOptions,
+    changes: Changes,
+  ): Promise<CommandResult> {
     const mode = await this.#detectSudo(options.signal);
     if (mode === 'root') return this.#logged(true, [], argv, options, options.stdin);
     if (mode === 'nopasswd') {
@@ -532,7 +635,8 @@ export abstract class ShellNodeConnection implements NodeConnection {
     await this.#rootTurn(options.signal, options.label ?? `\`${shellCommand(argv).slice(0, 80)}\``);
     let session: RootSession | undefined;
     try {
-      session = await this.#openRootSession(options.signal);
+      // What the session reads as it starts holds unless the command may change any file.
+      session = await this.#openRootSession(options.signal, changes !== 'files');
       const inSession = session;
       return await this.#logged(true, [], argv, options, options.stdin, (request) =>
         inSession.run({
@@ -547,6 +651,21 @@ export abstract class ShellNodeConnection implements NodeConnection {
       // the wizard stopped waiting for it earlier.
       void (session?.idle ?? Promise.resolve()).then(() => this.#nextRootTurn());
     }
+  }
+
+  /**
+   * Starts the root session now if sudo asks for a password and none is open (it reads the files
+   * the login user could not along); false when there is no session to start.
+   */
+  async #startsRootSession(signal: AbortSignal | undefined): Promise<boolean> {
+    if (this.#rootSession?.isOpen || (await this.#detectSudo(signal)) !== 'password') return false;
+    await this.#rootTurn(signal, 'start root session');
+    try {
+      await this.#openRootSession(signal, true);
+    } finally {
+      this.#nextRootTurn();
+    }
+    return true;
   }
 
   /** Waits until no other root command is in the session; an abort leaves the line at once. */
@@ -578,27 +697,37 @@ export abstract class ShellNodeConnection implements NodeConnection {
   }
 
   /** The open root session, or a new one: sudo checks the password here, once per session. */
-  async #openRootSession(signal: AbortSignal | undefined): Promise<RootSession> {
+  async #openRootSession(
+    signal: AbortSignal | undefined,
+    readAlong: boolean,
+  ): Promise<RootSession> {
     if (this.#rootSession?.isOpen) return this.#rootSession;
     this.#rootSession = undefined;
     const password = this.#password ?? '';
+    const files = readAlong ? [...this.#unseen].filter((path) => !this.#files.has(path)) : [];
+    const argv = sudoStartsRootSession(files);
     const what = 'start root session';
     let session: RootSession | undefined;
     const start = await this.#logged(
       false,
       [],
-      SUDO_STARTS_ROOT_SESSION,
-      { label: what, timeoutMs: ROOT_SESSION_START_TIMEOUT_MS, ...(signal ? { signal } : {}) },
+      argv,
+      {
+        label: files.length > 0 ? `${what}; inspect ${files.join(' ')}` : what,
+        timeoutMs: ROOT_SESSION_START_TIMEOUT_MS,
+        ...(signal ? { signal } : {}),
+      },
       undefined,
       // Not the argv of the request: the session is no command of its own with a timeout on the node.
       async (request) => {
-        const process = await this.startProcess(SUDO_STARTS_ROOT_SESSION, what);
+        const process = await this.startProcess(argv, what);
         const outcome = await RootSession.start(process, password, request, {
           node: this.node,
           answerGraceMs: this.timesOutOnNode ? ROOT_ANSWER_GRACE_MS : 0,
         });
         if ('refused' in outcome) return outcome.refused;
         session = outcome.session;
+        this.#learnFileLines(outcome.before, files, true);
         return { code: 0, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
       },
     );
@@ -619,14 +748,18 @@ export abstract class ShellNodeConnection implements NodeConnection {
   ): Promise<CommandResult> {
     return this.#remembering(asRoot, command, options, changes, (argv) =>
       asRoot
-        ? this.#runAsRoot(argv, options)
+        ? this.#runAsRoot(argv, options, changes)
         : this.#logged(false, [], argv, options, options.stdin),
     );
   }
 
   async readFile(path: string, options: ReadFileOptions = {}): Promise<string | undefined> {
+    return (await this.inspectFile(path, options))?.content;
+  }
+
+  inspectFile(path: string, options: ReadFileOptions = {}): Promise<FileState | undefined> {
     assertAbsolutePath(path);
-    return (await this.#inspect(path, options.asRoot ?? false, options.signal))?.content;
+    return this.#inspect(path, options.asRoot ?? false, options.signal);
   }
 
   /** The file as this connection knows it, or as the node says when it does not. */
@@ -638,6 +771,10 @@ export abstract class ShellNodeConnection implements NodeConnection {
     // What root saw the login user may not see: the user's read asks the node.
     const known = this.#files.get(path);
     if (known && (asRoot || !known.asRoot)) return known.state ?? undefined;
+    if (asRoot && this.#unseen.has(path) && (await this.#startsRootSession(signal))) {
+      const learned = this.#files.get(path);
+      if (learned) return learned.state ?? undefined;
+    }
     const result = await this.#runMaybeAsRoot(
       asRoot,
       { script: INSPECT_FILE, args: [path] },
@@ -674,78 +811,163 @@ export abstract class ShellNodeConnection implements NodeConnection {
   }
 
   /**
-   * Makes the file hold `content`, from the `current` version; 'changed-meanwhile' when the file
-   * on the node is no longer that version (nothing written, nothing remembered of it).
+   * Writes the files that change, one round trip for root's and one for the login user's, each
+   * made from the version this connection read; a block whose file changed meanwhile is made again
+   * from a fresh read, once.
    */
-  async #replace(
-    path: string,
-    content: string,
-    options: ReplaceFileOptions,
-    current: FileState | undefined,
-  ): Promise<FileChange | 'changed-meanwhile'> {
-    const mode = options.mode.toString(8);
-    const diff = unifiedDiff(current?.content ?? '', content, {
-      oldLabel: current ? path : '/dev/null',
-      newLabel: path,
-    });
-    const metadata: string[] = [];
-    if (current && current.mode !== mode) metadata.push(`mode ${current.mode} → ${mode}`);
-    if (current && options.owner && current.owner !== options.owner) {
-      metadata.push(`owner ${current.owner} → ${options.owner}`);
+  async writeFiles(writes: readonly FileWrite[]): Promise<FileChange[]> {
+    for (const write of writes) assertAbsolutePath(write.path);
+    const changes: Array<FileChange | undefined> = writes.map(() => undefined);
+    let pending = writes.map((_, index) => index);
+    for (let attempt = 1; pending.length > 0; attempt += 1) {
+      const planned: PlannedWrite[] = [];
+      for (const index of pending) {
+        const write = writes[index]!;
+        const { asRoot = true, signal } = write.options;
+        const current = await this.#inspect(write.path, asRoot, signal);
+        if (!('block' in write)) {
+          planned.push({ index, write, current, content: write.content });
+        } else if (current === undefined && write.content === null) {
+          changes[index] = { path: write.path, changed: false, diff: '' };
+        } else {
+          const edit = applyManagedBlock(current?.content ?? '', write.block, write.content);
+          planned.push({ index, write, current, content: edit.text });
+        }
+      }
+      const outcomes = await this.#replaceAll(planned);
+      pending = [];
+      for (const [position, outcome] of outcomes.entries()) {
+        const { index, write } = planned[position]!;
+        if (outcome !== 'changed-meanwhile') changes[index] = outcome;
+        else if ('block' in write && attempt === 1) pending.push(index);
+        // The content was worked out from the version read; another read must decide again.
+        else throw this.#changedMeanwhile(write.path);
+      }
     }
-    if (current && options.group && current.group !== options.group) {
-      metadata.push(`group ${current.group} → ${options.group}`);
+    return changes as FileChange[];
+  }
+
+  /**
+   * Makes each file hold its content, from its `current` version; 'changed-meanwhile' for a file
+   * that is no longer that version on the node (nothing written, nothing remembered of it).
+   */
+  async #replaceAll(
+    planned: readonly PlannedWrite[],
+  ): Promise<Array<FileChange | 'changed-meanwhile'>> {
+    const outcomes: Array<FileChange | 'changed-meanwhile'> = [];
+    const due: Array<{ position: number; mode: string; diff: string; metadata: string }> = [];
+    for (const [position, { write, current, content }] of planned.entries()) {
+      const { options } = write;
+      const mode = options.mode.toString(8);
+      const diff = unifiedDiff(current?.content ?? '', content, {
+        oldLabel: current ? write.path : '/dev/null',
+        newLabel: write.path,
+      });
+      const metadata: string[] = [];
+      if (current && current.mode !== mode) metadata.push(`mode ${current.mode} → ${mode}`);
+      if (current && options.owner && current.owner !== options.owner)
+        metadata.push(`owner ${current.owner} → ${options.owner}`);
+      if (current && options.group && current.group !== options.group)
+        metadata.push(`group ${current.group} → ${options.group}`);
+      const predicted = current === undefined || diff !== '' || metadata.length > 0;
+      outcomes[position] = {
+        path: write.path,
+        changed: predicted,
+        diff,
+        ...(metadata.length > 0 ? { metadataChange: metadata.join(', ') } : {}),
+      };
+      if (predicted && !options.dryRun)
+        due.push({ position, mode, diff, metadata: metadata.join(', ') });
     }
-    const metadataChange = metadata.length > 0 ? { metadataChange: metadata.join(', ') } : {};
-    const predicted = current === undefined || diff !== '' || metadata.length > 0;
-    if (options.dryRun || !predicted) {
-      return { path, changed: predicted, diff, ...metadataChange };
-    }
-    this.#files.delete(path);
-    const result = await this.#runMaybeAsRoot(
-      options.asRoot ?? true,
-      {
-        script: REPLACE_FILE,
-        args: [
-          path,
+    // One command for root's files, one for the login user's.
+    for (const asRoot of [true, false]) {
+      const batch = due.filter(
+        ({ position }) => (planned[position]!.write.options.asRoot ?? true) === asRoot,
+      );
+      if (batch.length === 0) continue;
+      const paths = batch.map(({ position }) => planned[position]!.write.path);
+      for (const path of paths) this.#files.delete(path);
+      const args = [backupStamp()];
+      const contents: Buffer[] = [];
+      for (const { position, mode } of batch) {
+        const { write, current, content } = planned[position]!;
+        const fileArgs = [
+          write.path,
           mode,
-          options.owner ?? '',
-          options.group ?? '',
-          backupStamp(),
+          write.options.owner ?? '',
+          write.options.group ?? '',
           'yes',
           current?.sha256 ?? 'missing',
-          ...(options.validate ?? []),
-        ],
-      },
-      {
-        label: `replace ${path}`,
-        stdin: content,
-        ...(options.signal ? { signal: options.signal } : {}),
-      },
-      // The file it writes is forgotten above and learned below; what was remembered of running
-      // state may depend on it (sudo resolving the hostname reads /etc/hosts).
-      'state',
-    );
-    if (result.code === CHANGED_MEANWHILE_CODE) return 'changed-meanwhile';
-    if (result.code === VALIDATION_FAILED_CODE && options.validate) {
-      throw new TransportError(this.node, 'command-failed', {
-        message: `The new ${path} on ${this.node} did not pass \`${shellCommand(options.validate)}\`, so the file was left as it was: ${result.stderr.trim().split('\n').slice(-3).join(' / ')}`,
-        nextStep: 'Fix the content the wizard was about to write (see the plan), then retry.',
-      });
+          ...(write.options.validate ?? []),
+        ];
+        const bytes = Buffer.from(content, 'utf8');
+        args.push(String(fileArgs.length), String(bytes.length), ...fileArgs);
+        contents.push(bytes);
+      }
+      const signal = planned[batch[0]!.position]!.write.options.signal;
+      const result = await this.#runMaybeAsRoot(
+        asRoot,
+        { script: REPLACE_FILES, args },
+        {
+          label: `replace ${paths.join(', ')}`,
+          stdin: Buffer.concat(contents),
+          ...(signal ? { signal } : {}),
+        },
+        // The files it writes are forgotten above and learned below; what was remembered of
+        // running state may depend on them (sudo resolving the hostname reads /etc/hosts).
+        { written: paths },
+      );
+      const lines = result.stdout.split('\n').filter((line) => line.startsWith('pcw-wrote '));
+      if (result.code !== 0 || lines.length !== batch.length)
+        throw commandFailed(this.node, `Writing ${paths.join(', ')}`, result.code, result.stderr);
+      let failure: Error | undefined;
+      for (const [k, { position, mode, diff, metadata }] of batch.entries()) {
+        const { write, current, content } = planned[position]!;
+        const [, code, said, owner, group, ...backup] = lines[k]!.split(' ');
+        if (Number(code) === CHANGED_MEANWHILE_CODE) {
+          outcomes[position] = 'changed-meanwhile';
+        } else if (Number(code) === VALIDATION_FAILED_CODE && write.options.validate) {
+          failure ??= new TransportError(this.node, 'command-failed', {
+            message: `The new ${write.path} on ${this.node} did not pass \`${shellCommand(write.options.validate)}\`, so the file was left as it was: ${result.stderr.trim().split('\n').slice(-3).join(' / ')}`,
+            nextStep: 'Fix the content the wizard was about to write (see the plan), then retry.',
+          });
+        } else if (code !== '0' || (said !== 'changed' && said !== 'unchanged')) {
+          failure ??= commandFailed(
+            this.node,
+            `Writing ${write.path}`,
+            Number(code),
+            result.stderr,
+          );
+        } else {
+          // Now the file is what was sent, with that mode and the owner the node names.
+          const knownOwner = said === 'changed' ? owner : current?.owner;
+          const knownGroup = said === 'changed' ? group : current?.group;
+          if (knownOwner && knownGroup) {
+            const state = {
+              content,
+              mode,
+              owner: knownOwner,
+              group: knownGroup,
+              sha256: sha256Of(content),
+            };
+            this.#files.set(write.path, { state, asRoot });
+          }
+          const backupPath = backup.join(' ');
+          outcomes[position] =
+            said === 'unchanged'
+              ? { path: write.path, changed: false, diff: '' }
+              : {
+                  path: write.path,
+                  changed: true,
+                  diff,
+                  ...(metadata ? { metadataChange: metadata } : {}),
+                  ...(backupPath ? { backupPath } : {}),
+                };
+        }
+      }
+      if (failure) throw failure;
     }
-    if (result.code !== 0) {
-      throw commandFailed(this.node, `Writing ${path}`, result.code, result.stderr);
-    }
-    // Now the file is what was sent, with that mode and the owner the node names.
-    const [status = '', ...rest] = result.stdout.split('\n');
-    const [said, owner = current?.owner, group = current?.group] = status.split(' ');
-    if (owner !== undefined && group !== undefined) {
-      const state = { content, mode, owner, group, sha256: sha256Of(content) };
-      this.#files.set(path, { state, asRoot: options.asRoot ?? true });
-    }
-    if (said === 'unchanged') return { path, changed: false, diff: '' };
-    const backupPath = rest.join('\n');
-    return { path, changed: true, diff, ...metadataChange, ...(backupPath ? { backupPath } : {}) };
+    return outcomes;
   }
 
   #changedMeanwhile(path: string): TransportError {
@@ -760,32 +982,16 @@ export abstract class ShellNodeConnection implements NodeConnection {
     content: string,
     options: ReplaceFileOptions,
   ): Promise<FileChange> {
-    assertAbsolutePath(path);
-    const current = await this.#inspect(path, options.asRoot ?? true, options.signal);
-    const change = await this.#replace(path, content, options, current);
-    // The content was worked out from the version read; another read must decide again.
-    if (change === 'changed-meanwhile') throw this.#changedMeanwhile(path);
-    return change;
+    return (await this.writeFiles([{ path, content, options }]))[0]!;
   }
 
-  /** Edits the block in the version on the node; once again if it changed meanwhile. */
   async editManagedBlock(
     path: string,
     id: string,
     content: string | null,
     options: ReplaceFileOptions,
   ): Promise<FileChange> {
-    assertAbsolutePath(path);
-    for (let attempt = 1; ; attempt += 1) {
-      const current = await this.#inspect(path, options.asRoot ?? true, options.signal);
-      if (current === undefined && content === null) {
-        return { path, changed: false, diff: '' };
-      }
-      const edit = applyManagedBlock(current?.content ?? '', id, content);
-      const change = await this.#replace(path, edit.text, options, current);
-      if (change !== 'changed-meanwhile') return change;
-      if (attempt === 2) throw this.#changedMeanwhile(path);
-    }
+    return (await this.writeFiles([{ path, block: id, content, options }]))[0]!;
   }
 
   homeDirectory(): Promise<string> {

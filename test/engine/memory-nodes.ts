@@ -177,6 +177,7 @@ export class MemoryLab {
       regenerateIdentity: { ...guideSteps.regenerateIdentity, run: async () => {} },
       checkBeforeReboot: async () => 'the lab accepts it',
       checkAfterReboot: async () => {},
+      firstReadAfterReboot: guideSteps.firstReadAfterReboot,
     };
   }
 

@@ -599,6 +599,171 @@ describe('a worker over SSH, sudo asking for the password', () => {
     });
   });
 
+  describe('round trips (issue #14)', () => {
+    /** The command log entries a call made, on a fresh connection to the first node. */
+    const logged = async (work: (on: SshNodeConnection) => Promise<void>) => {
+      const on = await connectToLabNode(master, lab, lab.nodes[0]!);
+      const before = readFileSync(master.commandLog.path, 'utf8').length;
+      try {
+        await work(on);
+      } finally {
+        await on.close();
+      }
+      return readFileSync(master.commandLog.path, 'utf8')
+        .slice(before)
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { command: string; connection?: boolean })
+        .filter((entry) => !entry.connection)
+        .map((entry) => entry.command);
+    };
+    const node = () => lab.nodes[0]!;
+
+    it('reads a file the login user cannot along with the password check', async () => {
+      await node().runAsRoot(
+        "mkdir -p -m 700 /etc/pcw-private && printf 'secret=1\\n' > /etc/pcw-private/a.conf && chmod 600 /etc/pcw-private/a.conf",
+      );
+      const commands = await logged(async (on) => {
+        await on.run(['true'], {
+          probe: true,
+          alsoInspect: ['/etc/pcw-private/a.conf', '/etc/hostname'],
+        });
+        const state = await on.inspectFile('/etc/pcw-private/a.conf', { asRoot: true });
+        assert.deepEqual(
+          [state?.content, state?.mode, state?.owner],
+          ['secret=1\n', '600', 'root'],
+        );
+        // Known now: no round trip of its own.
+        await on.readFile('/etc/pcw-private/a.conf', { asRoot: true });
+      });
+      assert.deepEqual(commands, [
+        'true; read boot id, probe sudo; inspect /etc/pcw-private/a.conf /etc/hostname',
+        'start root session; inspect /etc/pcw-private/a.conf',
+      ]);
+    });
+
+    it('writes several files in one round trip per user, each atomically with its backup, and a second time not at all', async () => {
+      await node().runAsRoot(
+        "mkdir -p /etc/pcw-batch && printf 'keep me\\n' > /etc/pcw-batch/blocks.conf && rm -f /etc/pcw-batch/whole.conf /etc/pcw-batch/*.bak /home/pi/pcw-batch.txt",
+      );
+      const writes = [
+        { path: '/etc/pcw-batch/whole.conf', content: 'whole\n', options: { mode: 0o640 } },
+        {
+          path: '/etc/pcw-batch/blocks.conf',
+          block: 'pcw-test',
+          content: 'line one',
+          options: { mode: 0o644 },
+        },
+        {
+          path: '/home/pi/pcw-batch.txt',
+          content: 'mine\n',
+          options: { mode: 0o600, asRoot: false },
+        },
+      ] as const;
+      const first = await logged(async (on) => {
+        const changes = await on.writeFiles(writes);
+        assert.deepEqual(
+          changes.map((change) => change.changed),
+          [true, true, true],
+        );
+        assert.match(
+          changes[1]!.backupPath ?? '',
+          /^\/etc\/pcw-batch\/blocks\.conf\.pcw-\d+T\d+\.bak$/,
+        );
+        assert.equal(changes[0]!.backupPath, undefined, 'a new file has no backup');
+      });
+      assert.deepEqual(
+        first.filter((command) => command.startsWith('replace')),
+        [
+          'replace /etc/pcw-batch/whole.conf, /etc/pcw-batch/blocks.conf',
+          'replace /home/pi/pcw-batch.txt',
+        ],
+      );
+      const on = node();
+      assert.equal(await on.readFile('/etc/pcw-batch/whole.conf'), 'whole\n');
+      assert.match(
+        await on.readFile('/etc/pcw-batch/blocks.conf'),
+        /^keep me\n# BEGIN [^\n]*pcw-test\nline one\n# END [^\n]*pcw-test\n$/,
+      );
+      assert.equal(
+        (await on.runAsRoot('stat -c "%a %U" /etc/pcw-batch/whole.conf /home/pi/pcw-batch.txt'))
+          .stdout,
+        '640 root\n600 pi\n',
+      );
+      const again = await logged(async (on) => {
+        const changes = await on.writeFiles(writes);
+        assert.deepEqual(
+          changes.map((change) => change.changed),
+          [false, false, false],
+        );
+      });
+      assert.ok(
+        again.every((command) => !command.startsWith('replace')),
+        `nothing written: ${again.join(' | ')}`,
+      );
+    });
+
+    it('leaves a file its validation refuses as it was, writes the others, and names the file', async () => {
+      await node().runAsRoot(
+        'mkdir -p /etc/pcw-batch && rm -f /etc/pcw-batch/good.conf /etc/pcw-batch/bad.conf',
+      );
+      await logged(async (on) => {
+        await expectTransportError(
+          on.writeFiles([
+            {
+              path: '/etc/pcw-batch/bad.conf',
+              content: 'bad\n',
+              options: { mode: 0o644, validate: ['grep', '-q', 'good', '%s'] },
+            },
+            {
+              path: '/etc/pcw-batch/good.conf',
+              content: 'good\n',
+              options: { mode: 0o644, validate: ['grep', '-q', 'good', '%s'] },
+            },
+          ]),
+          (error) =>
+            assert.match(
+              error.message,
+              /The new \/etc\/pcw-batch\/bad\.conf on .* did not pass `grep -q good %s`/,
+            ),
+        );
+      });
+      assert.equal(
+        (
+          await node().runAsRoot('ls /etc/pcw-batch/bad.conf 2>&1; cat /etc/pcw-batch/good.conf')
+        ).stdout.split('\n')[1],
+        'good',
+      );
+    });
+
+    it('keeps a remembered read through writes of other files, and forgets it when one of its files is written', async () => {
+      await node().runAsRoot(
+        'mkdir -p /etc/pcw-watched /etc/pcw-other && echo 1 > /etc/pcw-watched/a',
+      );
+      const read = (on: SshNodeConnection) =>
+        on.run(['cat', '/etc/pcw-watched/a'], {
+          label: 'read watched',
+          remember: { untilWritten: ['/etc/pcw-watched/'] },
+        });
+      const commands = await logged(async (on) => {
+        assert.equal((await read(on)).stdout, '1\n');
+        await on.replaceFile('/etc/pcw-other/b', 'other\n', { mode: 0o644 });
+        await on.runAsRoot(['true'], { writesNoFile: true, label: 'a state change' });
+        assert.equal((await read(on)).stdout, '1\n');
+        await on.replaceFile('/etc/pcw-watched/a', '2\n', { mode: 0o644 });
+        assert.equal((await read(on)).stdout, '2\n');
+        await on.run(['true'], { label: 'may write any file' });
+        await read(on);
+      });
+      assert.deepEqual(
+        commands.filter((command) => command === 'read watched').length,
+        3,
+        commands.join(' | '),
+      );
+    });
+  });
+
   it('keeps the password out of the command log, which has every command with code and duration', () => {
     const text = readFileSync(master.commandLog.path, 'utf8');
     assert.ok(!text.includes(PASSWORD), 'the password is not in the log');

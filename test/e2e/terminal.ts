@@ -132,7 +132,9 @@ export async function answerYes(terminal: NodeTerminal): Promise<void> {
 
 /** The password, typed where the wizard asks for it (hidden). */
 export async function typePassword(terminal: NodeTerminal, password: string): Promise<void> {
-  await terminal.waitInHistory(/Password of \S+ on the Pis/, 60_000);
+  // On the screen and holding still: typed before the form listens, the keys would be lost (seen
+  // once in CI under load: the run never started).
+  await terminal.waitFor(/Password of \S+ on the Pis/, 60_000);
   terminal.send(password, true);
   terminal.send('Enter');
 }

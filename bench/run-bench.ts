@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { configDirVariable } from '../source/session/session-file.js';
 import { labPlan } from '../test/e2e/drive.js';
-import { type Lab, startLab } from '../test/lab/lab.js';
+import { type Lab, type LabNode, startLab } from '../test/lab/lab.js';
 import { drawTimeChart, type Series } from './time-chart.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
@@ -208,6 +208,32 @@ async function countsPerNode(lab: Lab): Promise<NodeCounts> {
 }
 
 const sectionOrder = ['preflight', 'network', 'reboot', 'resume', 'keys', 'verify'] as const;
+
+/**
+ * The lab alone, no wizard: every worker rebooted at once (as the wizard reboots them), then one
+ * worker alone, each time until every rebooted node answers SSH again. What a reboot costs on these
+ * cores beyond the boot delay, with nothing but the fake Pis booting.
+ */
+async function labRebootRun(nodes: number): Promise<LabReboot> {
+  return withLab(nodes, async (lab) => {
+    const reboot = async (workers: readonly LabNode[]) => {
+      const before = workers.map((node) => node.bootCount);
+      const started = performance.now();
+      // The command ends with the node it reboots.
+      await Promise.all(workers.map((node) => node.runAsRoot('reboot').catch(() => {})));
+      await Promise.all(
+        workers.map((node, index) =>
+          node.waitUntilUp({ afterBoot: before[index]!, timeoutMs: 900_000 }),
+        ),
+      );
+      return performance.now() - started;
+    };
+    const workers = lab.nodes.slice(1);
+    const everyWorkerMs = await reboot(workers);
+    const oneWorkerMs = await reboot(workers.slice(0, 1));
+    return { nodes, everyWorkerMs, oneWorkerMs };
+  });
+}
 
 async function wizardRun(nodes: number): Promise<WizardRun> {
   const cpuBefore = childrenCpuMs();
@@ -432,8 +458,16 @@ const inTerminal = (name: string, command: string, ready?: string): StartupComma
 const firstFrameCommand = (cliPath: string) =>
   inTerminal('first frame', `node ${cliPath}`, 'Begin');
 
+interface LabReboot {
+  nodes: number;
+  everyWorkerMs: number;
+  oneWorkerMs: number;
+}
+
 interface Results {
   machine: string;
+  /** The lab's own reboots, without the wizard (--only labreboot). */
+  labReboot?: LabReboot[];
   wizard: WizardRun[];
   guide: { nodes: number; ms: number }[];
   ansible: { nodes: number; forks: number | 'N'; ms: number }[];
@@ -541,6 +575,16 @@ async function main(): Promise<void> {
       results.guide.push({ nodes, ms });
       log(`guide ${nodes}: ${seconds(ms)} s`);
     }
+    if (sizes.includes(nodes) && nodes >= 2 && only.has('labreboot')) {
+      const run = await labRebootRun(nodes);
+      results.labReboot = [
+        ...(results.labReboot ?? []).filter((each) => each.nodes !== nodes),
+        run,
+      ];
+      log(
+        `lab reboot ${nodes}: every worker ${seconds(run.everyWorkerMs)} s, one ${seconds(run.oneWorkerMs)} s`,
+      );
+    }
     if (sizes.includes(nodes) && only.has('ansible')) {
       results.ansibleProblem = ansibleInstalled();
       const forksToRun = ansibleForksN && nodes > 5 ? [5, nodes] : [5];
@@ -636,6 +680,19 @@ function formatReport(results: Results): string {
     '',
     'Sections: preflight (connect, read every node), network (static-ip, hostname, hosts, ssh), reboot (workers, then the master, until it answers), resume (the second run re-checking the finished steps), keys (keys, fan-in, fan-out, known-hosts), verify (every node logs into every other).',
   );
+  if (results.labReboot?.length) {
+    out.push(
+      '',
+      `The lab alone, no wizard: seconds until every rebooted worker answers SSH again (boot delay ${seconds(results.bootMs ?? 1000)} s), every worker at once and one worker alone, on the same lab. The wizard's reboot section is the workers at once, then the master alone.`,
+      '',
+      '| nodes | every worker at once | one worker | at once ÷ one |',
+      '|---:|---:|---:|---:|',
+      ...results.labReboot.map(
+        (run) =>
+          `| ${run.nodes} | ${seconds(run.everyWorkerMs)} | ${seconds(run.oneWorkerMs)} | ${(run.everyWorkerMs / run.oneWorkerMs).toFixed(2)} × |`,
+      ),
+    );
+  }
   const counted = results.wizard.filter((run) => run.perNode);
   if (counted.length > 0) {
     out.push(

@@ -75,7 +75,7 @@ for (const { profiles, clonedCards = false, sudo = 'password' } of cases) {
     let lab: Lab;
     after(() => lab?.stop());
 
-    test('runs on the master as pi, reboots it, resumes, and the second run changes nothing', async () => {
+    test('runs on the master as pi, reboots it, resumes, and the second run changes nothing', async (t) => {
       lab = await startLab({
         nodes: profiles.length,
         profile: profiles,
@@ -196,6 +196,7 @@ for (const { profiles, clonedCards = false, sudo = 'password' } of cases) {
       for (const [index, row] of rows.entries()) {
         const each = counts.map((run) => run.get(row.hostname) ?? { commands: 0, sudo: 0 });
         const said = `${row.hostname} (${profiles[index]}), by run: ${JSON.stringify(each)}`;
+        t.diagnostic(`commands and password checks per run: ${said}`);
         assert.ok(
           each.every((run) => run.sudo <= 2),
           `at most two password checks: ${said}`,

@@ -855,7 +855,8 @@ export abstract class ShellNodeConnection implements NodeConnection {
     planned: readonly PlannedWrite[],
   ): Promise<Array<FileChange | 'changed-meanwhile'>> {
     const outcomes: Array<FileChange | 'changed-meanwhile'> = [];
-    const due: Array<{ position: number; mode: string; diff: string; metadata: string }> = [];
+    /** Positions in `planned` of the files that change, with the mode as the node writes it. */
+    const due: Array<{ position: number; mode: string }> = [];
     for (const [position, { write, current, content }] of planned.entries()) {
       const { options } = write;
       const mode = options.mode.toString(8);
@@ -876,8 +877,7 @@ export abstract class ShellNodeConnection implements NodeConnection {
         diff,
         ...(metadata.length > 0 ? { metadataChange: metadata.join(', ') } : {}),
       };
-      if (predicted && !options.dryRun)
-        due.push({ position, mode, diff, metadata: metadata.join(', ') });
+      if (predicted && !options.dryRun) due.push({ position, mode });
     }
     // One command for root's files, one for the login user's.
     for (const asRoot of [true, false]) {
@@ -921,8 +921,9 @@ export abstract class ShellNodeConnection implements NodeConnection {
       if (result.code !== 0 || lines.length !== batch.length)
         throw commandFailed(this.node, `Writing ${paths.join(', ')}`, result.code, result.stderr);
       let failure: Error | undefined;
-      for (const [k, { position, mode, diff, metadata }] of batch.entries()) {
+      for (const [k, { position, mode }] of batch.entries()) {
         const { write, current, content } = planned[position]!;
+        const predicted = outcomes[position] as FileChange;
         const [, code, said, owner, group, ...backup] = lines[k]!.split(' ');
         if (Number(code) === CHANGED_MEANWHILE_CODE) {
           outcomes[position] = 'changed-meanwhile';
@@ -956,13 +957,7 @@ export abstract class ShellNodeConnection implements NodeConnection {
           outcomes[position] =
             said === 'unchanged'
               ? { path: write.path, changed: false, diff: '' }
-              : {
-                  path: write.path,
-                  changed: true,
-                  diff,
-                  ...(metadata ? { metadataChange: metadata } : {}),
-                  ...(backupPath ? { backupPath } : {}),
-                };
+              : { ...predicted, ...(backupPath ? { backupPath } : {}) };
         }
       }
       if (failure) throw failure;

@@ -4,13 +4,13 @@
 // of carrying on to a login check that fails for no clear reason (or to another reboot).
 import { cloudInitDropIn, cloudInitHostsTemplate } from './cloud-init.js';
 import { networkManagerProfilePath } from './network-config.js';
-import { readRunningState, runningStateRead } from './network-steps.js';
+import { networkStepFiles, readRunningState } from './network-steps.js';
 import { type NodeStep, type PlannedChange, StepFailure, StepWork } from './step.js';
 
 /** Checks each step on the freshly rebooted node; throws a StepFailure when one was undone. */
 export async function checkAfterReboot(work: StepWork, steps: readonly NodeStep[]): Promise<void> {
   // One round trip for what the checks below read (files and running state) on the fresh boot.
-  await readRunningState(work, runningStateRead(work.row).options.alsoInspect);
+  await readRunningState(work, networkStepFiles(work.row));
   const undone: PlannedChange[] = [];
   for (const step of steps) {
     const recheck = new StepWork(work.connection, work.row, work.cluster, true);

@@ -68,7 +68,8 @@ async function checkNetworkManager(work: StepWork, target: StaticAddress): Promi
   if (asked.code !== 0) throw refused(work, 'NetworkManager (nmcli --offline)', file, asked.stderr);
   const marker = asked.stdout.lastIndexOf('pcw-devices ');
   const parsed = asked.stdout.slice(0, marker === -1 ? undefined : marker);
-  const [devicesHeader = '', ...deviceLines] = asked.stdout.slice(marker).split('\n');
+  const [devicesHeader = '', ...deviceLines] =
+    marker === -1 ? [] : asked.stdout.slice(marker).split('\n');
   const wanted = `address1=${target.address}/${target.prefixLength}`;
   const lines = parsed.split('\n').map((line) => line.trim());
   if (!lines.includes('method=manual') || !lines.some((line) => line.startsWith(wanted))) {

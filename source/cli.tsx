@@ -20,6 +20,14 @@ if (commandLine.kind === 'exit') {
   if (!commandLine.options.color) process.env.FORCE_COLOR = '0';
   const { runCommand } = await import('./commands/run-command.js');
   process.exitCode = await runCommand(commandLine.options);
+} else if (commandLine.kind === 'exec') {
+  if (!commandLine.options.color) process.env.FORCE_COLOR = '0';
+  const { execCommand } = await import('./commands/exec-command.js');
+  process.exitCode = await execCommand(commandLine.options);
+} else if (commandLine.kind === 'power') {
+  if (!commandLine.options.color) process.env.FORCE_COLOR = '0';
+  const { powerCommand } = await import('./commands/power-command.js');
+  process.exitCode = await powerCommand(commandLine.options);
 } else if (!process.stdin.isTTY || !process.stdout.isTTY) {
   process.stderr.write(noTerminalMessage);
   process.exitCode = exitCodes.usage;

@@ -2,7 +2,7 @@
 // goes with which command. Add a flag here and nowhere else.
 import { defaultConcurrency } from '../engine/run-on-nodes.js';
 
-export type CommandName = 'wizard' | 'run' | 'status' | 'discover';
+export type CommandName = 'wizard' | 'run' | 'status' | 'discover' | 'exec' | 'shutdown' | 'reboot';
 
 export interface FlagSpec {
   name: string;
@@ -20,7 +20,19 @@ export interface FlagSpec {
 /** The most --concurrency takes: more Pis at once than this only crowd the master's network. */
 export const maxConcurrency = 64;
 
-const every: readonly CommandName[] = ['wizard', 'run', 'status', 'discover'];
+const every: readonly CommandName[] = [
+  'wizard',
+  'run',
+  'status',
+  'discover',
+  'exec',
+  'shutdown',
+  'reboot',
+];
+
+/** Whether the flag goes with every command (the help lists it once, not under each command). */
+export const goesWithEveryCommand = (flag: FlagSpec): boolean =>
+  every.every((command) => flag.commands.includes(command));
 
 export const flagTable: readonly FlagSpec[] = [
   {
@@ -45,7 +57,7 @@ export const flagTable: readonly FlagSpec[] = [
   {
     name: 'concurrency',
     type: 'string',
-    commands: ['wizard', 'run'],
+    commands: ['wizard', 'run', 'exec'],
     value: { what: 'number of Pis at once', placeholder: 'N', example: '4' },
     help: `Work on at most N Pis at once (1 to ${maxConcurrency}; default ${defaultConcurrency}); fewer for a slow network, 1 for one Pi and one login at a time`,
   },
@@ -59,27 +71,27 @@ export const flagTable: readonly FlagSpec[] = [
     name: 'node',
     type: 'string',
     multiple: true,
-    commands: ['run'],
+    commands: ['run', 'exec'],
     value: { what: 'hostname', placeholder: 'NAME', example: 'worker3' },
-    help: 'Only change this node (repeatable; all = every node). Others are only read, except that keys for a node also fans its key in and out (fan-in, fan-out)',
+    help: 'run: only change this node (repeatable; all = every node). Others are only read, except that keys for a node also fans its key in and out (fan-in, fan-out). exec: run the command only there',
   },
   {
     name: 'yes',
     short: 'y',
     type: 'boolean',
-    commands: ['run'],
-    help: 'Do not ask before changing the Pis, and print plain lines instead of screens (needed when there is no terminal)',
+    commands: ['run', 'exec', 'shutdown', 'reboot'],
+    help: 'Do not ask before changing the Pis (run, shutdown, reboot), and print plain lines instead of screens (needed when there is no terminal)',
   },
   {
     name: 'json',
     type: 'boolean',
-    commands: ['run', 'status', 'discover'],
-    help: 'For scripts (see the README): run prints one JSON object per line for every event and a summary at the end; status and discover print one JSON object',
+    commands: ['run', 'status', 'discover', 'exec', 'shutdown', 'reboot'],
+    help: 'For scripts (see the README): run, exec, shutdown and reboot print one JSON object per line for every event and a summary at the end; status and discover print one JSON object',
   },
   {
     name: 'password-file',
     type: 'string',
-    commands: ['run'],
+    commands: ['run', 'exec', 'shutdown', 'reboot'],
     value: { what: 'file', placeholder: 'FILE', example: '~/.pw' },
     help: "The login password (also sudo's) from the first line of FILE; otherwise it is read from standard input when that is a pipe, or typed where it is not shown",
   },
@@ -172,6 +184,12 @@ export const flagTable: readonly FlagSpec[] = [
     type: 'boolean',
     commands: ['run'],
     help: 'Give nodes copied from one SD card their own SSH host keys and machine-id',
+  },
+  {
+    name: 'sudo',
+    type: 'boolean',
+    commands: ['exec'],
+    help: 'Run the command as root (through sudo, given the login password as run gives it); without it, as the login user',
   },
   {
     name: 'assign',

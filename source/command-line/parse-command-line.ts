@@ -12,6 +12,7 @@ import {
   type FlagSpec,
   flagsByName,
   flagTable,
+  goesWithEveryCommand,
   maxConcurrency,
   planFlags,
 } from './flags.js';
@@ -72,11 +73,41 @@ export interface DiscoverOptions {
   json: boolean;
 }
 
+/** `exec -- COMMAND…`: one command on every node (or the --node ones), in parallel. */
+export interface ExecOptions {
+  sessionName: string;
+  /** The program and its arguments as given after `--`: each reaches the node as one argument. */
+  command: string[];
+  /** --node, repeatable; undefined for every node. */
+  nodes?: string[];
+  /** --sudo: as root instead of the login user. */
+  sudo: boolean;
+  /** Plain lines instead of the live view. */
+  yes: boolean;
+  json: boolean;
+  passwordFile?: string;
+  color: boolean;
+  concurrency?: number;
+}
+
+/** `shutdown` and `reboot`: every worker at once, then the master (this machine) last. */
+export interface PowerOptions {
+  sessionName: string;
+  action: 'shutdown' | 'reboot';
+  /** No question, and plain lines instead of the live view. */
+  yes: boolean;
+  json: boolean;
+  passwordFile?: string;
+  color: boolean;
+}
+
 export type CommandLine =
   | { kind: 'wizard'; options: WizardOptions }
   | { kind: 'run'; options: StepsOptions }
   | { kind: 'status'; sessionName: string; json: boolean }
   | { kind: 'discover'; options: DiscoverOptions }
+  | { kind: 'exec'; options: ExecOptions }
+  | { kind: 'power'; options: PowerOptions }
   | { kind: 'exit'; exitCode: number; stdout?: string; stderr?: string };
 
 const helpWidth = 100;
@@ -106,7 +137,7 @@ const flagsOf = (test: (flag: FlagSpec) => boolean) =>
   flagTable.filter(test).map(flagHelp).join('\n');
 
 const only = (command: CommandName) => (flag: FlagSpec) =>
-  flag.commands.includes(command) && flag.commands.length < 4;
+  flag.commands.includes(command) && !goesWithEveryCommand(flag);
 
 export const helpText = `
   Usage
@@ -114,13 +145,16 @@ export const helpText = `
     $ pi-cluster-wizard run [STEP|all] [options]  run steps: screens at a terminal, else a line per node
     $ pi-cluster-wizard status [--session NAME]   the saved table and each node's last results
     $ pi-cluster-wizard discover [--subnet CIDR]  find the Pis answering SSH and where they are now
+    $ pi-cluster-wizard exec [options] -- COMMAND…
+                                                  run a command on every node; same outputs grouped
+    $ pi-cluster-wizard shutdown|reboot [options] every worker at once, then the master last
 
   Run it in a terminal on the Raspberry Pi that will be the master (e.g. after ssh pi@<master>).
   It walks through the guide's network lookup table: how many Pis, their static addresses and
   hostnames, and where each one answers now.
 
   Options of every command
-${flagsOf((flag) => flag.commands.length === 4)}
+${flagsOf(goesWithEveryCommand)}
 
   Options of the wizard
 ${flagsOf(only('wizard'))}
@@ -134,10 +168,19 @@ ${flagsOf(only('run'))}
   Options of discover
 ${flagsOf(only('discover'))}
 
+  Options of exec
+    COMMAND…        after --: the program and its arguments, each reaching the node as one
+                    argument (for a pipe or $VARIABLE: -- sh -c '…'); it runs as the login user,
+                    for up to an hour, without standard input
+${flagsOf(only('exec'))}
+
+  Options of shutdown and reboot
+${flagsOf(only('shutdown'))}
+
   Exit codes
     ${exitCodes.done} done, ${exitCodes.notDone} stopped without doing what was asked, ${exitCodes.usage} usage error or no terminal,
-    ${exitCodes.nodesFailed} some Pis failed (the others finished), ${exitCodes.SIGHUP} the terminal closed (SIGHUP),
-    ${exitCodes.SIGINT} Ctrl+C (SIGINT), ${exitCodes.SIGTERM} killed (SIGTERM)
+    ${exitCodes.nodesFailed} some Pis failed (the others finished; exec: or the command exited non-zero there),
+    ${exitCodes.SIGHUP} the terminal closed (SIGHUP), ${exitCodes.SIGINT} Ctrl+C (SIGINT), ${exitCodes.SIGTERM} killed (SIGTERM)
 
   The session is saved in $PI_CLUSTER_WIZARD_CONFIG_DIR or ~/.config/pi-cluster-wizard/,
   one file per --session name, readable only by you. Passwords are never saved.
@@ -149,7 +192,7 @@ const usage = (message: string): CommandLine => ({
   stderr: `${message}\nRun pi-cluster-wizard --help to see the options.\n`,
 });
 
-const commandNames = new Set<string>(['run', 'status', 'discover']);
+const commandNames = new Set<string>(['run', 'status', 'discover', 'exec', 'shutdown', 'reboot']);
 
 /** --concurrency N: a whole number from 1 to maxConcurrency, or why not. */
 function parseConcurrency(
@@ -217,7 +260,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   } catch (error) {
     return usage((error as Error).message);
   }
-  const { values, positionals } = parsed;
+  const { values, positionals, tokens } = parsed;
   if (values.help) return { kind: 'exit', exitCode: exitCodes.done, stdout: `${helpText}\n` };
   if (values.version)
     return { kind: 'exit', exitCode: exitCodes.done, stdout: `${packageJson.version}\n` };
@@ -225,7 +268,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const [first, ...rest] = positionals;
   if (first !== undefined && !commandNames.has(first)) {
     return usage(
-      `Unknown command: ${first}. The commands are run, status and discover (or none, for the wizard).`,
+      `Unknown command: ${first}. The commands are ${[...commandNames].slice(0, -1).join(', ')} and ${[...commandNames].at(-1)} (or none, for the wizard).`,
     );
   }
   const command: CommandName = (first as CommandName | undefined) ?? 'wizard';
@@ -276,6 +319,22 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       },
     };
   }
+  if (command === 'exec') return execCommandLine(values, tokens, { sessionName, color, engine });
+  if (command === 'shutdown' || command === 'reboot') {
+    if (rest.length > 0) return usage(`${command} takes no arguments (got: ${rest.join(' ')})`);
+    const passwordFile = values['password-file'] as string | undefined;
+    return {
+      kind: 'power',
+      options: {
+        sessionName,
+        action: command,
+        yes: values.yes === true,
+        json: values.json === true,
+        ...(passwordFile ? { passwordFile } : {}),
+        color,
+      },
+    };
+  }
   return runCommandLine(values, rest, { sessionName, color, dryRun, engine });
 }
 
@@ -294,10 +353,60 @@ function parseFlags(argv: readonly string[]) {
     ),
     strict: true,
     allowPositionals: true,
+    tokens: true,
   });
 }
 
 type FlagValues = ReturnType<typeof parseFlags>['values'];
+type FlagTokens = ReturnType<typeof parseFlags>['tokens'];
+
+/** The nodes named by --node (repeatable), or undefined for every node (none, or `all`). */
+function chosenNodes(values: FlagValues): string[] | undefined {
+  const nodeFlags = (values.node as string[] | undefined) ?? [];
+  return nodeFlags.includes('all') || nodeFlags.length === 0 ? undefined : [...new Set(nodeFlags)];
+}
+
+/**
+ * `exec [options] -- COMMAND…`: the command is every word after the option terminator, so that
+ * its own options (`ls -l`) are never read as the wizard's.
+ */
+function execCommandLine(
+  values: FlagValues,
+  tokens: FlagTokens,
+  common: { sessionName: string; color: boolean; engine: { concurrency?: number } },
+): CommandLine {
+  const terminator = tokens.find((token) => token.kind === 'option-terminator')?.index ?? Infinity;
+  const words = tokens.flatMap((token) => (token.kind === 'positional' ? [token] : []));
+  const before = words.filter((token) => token.index < terminator).slice(1);
+  const command = words.filter((token) => token.index > terminator).map((token) => token.value);
+  if (before.length > 0) {
+    const given = before.map((token) => token.value).join(' ');
+    return usage(
+      `exec takes its command after --, so that the command's own options stay its own: pi-cluster-wizard exec -- ${given}`,
+    );
+  }
+  if (command.length === 0 || command[0] === '') {
+    return usage(
+      "exec needs a command after --, e.g. pi-cluster-wizard exec -- hostname (or -- sh -c 'uptime; df -h /' for a shell)",
+    );
+  }
+  const nodes = chosenNodes(values);
+  const passwordFile = values['password-file'] as string | undefined;
+  return {
+    kind: 'exec',
+    options: {
+      sessionName: common.sessionName,
+      command,
+      ...(nodes ? { nodes } : {}),
+      sudo: values.sudo === true,
+      yes: values.yes === true,
+      json: values.json === true,
+      ...(passwordFile ? { passwordFile } : {}),
+      color: common.color,
+      ...common.engine,
+    },
+  };
+}
 
 function runCommandLine(
   values: FlagValues,
@@ -322,9 +431,7 @@ function runCommandLine(
     );
   }
   const string = (name: string) => values[name] as string | undefined;
-  const nodeFlags = (values.node as string[] | undefined) ?? [];
-  const nodes =
-    nodeFlags.includes('all') || nodeFlags.length === 0 ? undefined : [...new Set(nodeFlags)];
+  const nodes = chosenNodes(values);
   const steps: StepId[] =
     step === 'all'
       ? stepIds.filter((id) => (id !== 'mpi' || mpi) && (id !== 'harden' || harden))

@@ -26,3 +26,12 @@ export function runExitCode(outcome: RunOutcome, interruptedBy?: InterruptSignal
   if (outcome.failedNodes.length > 0) return exitCodes.nodesFailed;
   return exitCodes.done;
 }
+
+/** The code exec, shutdown and reboot end with, from their failed nodes and any interrupt. */
+export function nodesExitCode(
+  failedNodes: readonly string[],
+  interruptedBy?: InterruptSignal,
+): number {
+  if (interruptedBy) return exitCodes[interruptedBy];
+  return failedNodes.length > 0 ? exitCodes.nodesFailed : exitCodes.done;
+}

@@ -42,7 +42,7 @@ export interface CommandIo {
   stderr: NodeJS.WritableStream;
 }
 
-const processIo: CommandIo = {
+export const processIo: CommandIo = {
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
@@ -283,11 +283,11 @@ function loadClusterFile(path: string): Cluster | string {
   return { settings, rows: withRows ? read.session.rows : planCluster(settings) };
 }
 
-function describeIssue(issue: ValidationIssue): string {
+export function describeIssue(issue: ValidationIssue): string {
   return issue.scope === 'settings' ? `${issue.field}: ${issue.message}` : issue.message;
 }
 
-function ask(io: CommandIo, question: string): Promise<string | 'interrupted'> {
+export function ask(io: CommandIo, question: string): Promise<string | 'interrupted'> {
   return promptLine(io.stdin as ReadStream, io.stderr, question, { hidden: false }).then(
     (answer) => (answer === 'interrupted' ? answer : answer.trim()),
   );

@@ -7,7 +7,7 @@ import { isTransient, isTransportError, type TransportErrorKind } from '../trans
 import type { HostKeyEvent } from '../transport/host-keys.js';
 import { LocalNodeConnection } from '../transport/local-connection.js';
 import type { NodeConnection, ReadToMake } from '../transport/node-connection.js';
-import { readBootId, rebootAndReconnect } from '../transport/reboot.js';
+import { powerOffAndWaitUntilGone, readBootId, rebootAndReconnect } from '../transport/reboot.js';
 import { connectOverSsh, SshNodeConnection } from '../transport/ssh-connection.js';
 
 export interface NodeAccess {
@@ -25,8 +25,18 @@ export interface NodeAccess {
    * reboot that takes the command with it is the reboot happening, not a failure.
    */
   rebootMaster(row: NodeRow): Promise<void>;
+  /**
+   * The cluster's own reboot or power-off of a worker, where it answers now (not the setup's
+   * reboot into a new address): a reboot ends once it is back there with a new boot id, a
+   * power-off once its SSH port stops answering. `onGoingDown` is told once the node is on its way.
+   */
+  powerWorker(row: NodeRow, action: PowerAction, onGoingDown?: () => void): Promise<void>;
+  /** As rebootMaster, for a reboot or a power-off of the master: the last thing a command does. */
+  powerMaster(row: NodeRow, action: PowerAction): Promise<void>;
   close(): Promise<void>;
 }
+
+export type PowerAction = 'reboot' | 'poweroff';
 
 /** What the access tells the engine as it reaches nodes. */
 export interface NodeAccessEvents {
@@ -47,7 +57,7 @@ export interface NodeAccessOptions {
   signal?: AbortSignal;
 }
 
-/** How the master's own `reboot` command may end when the reboot overtakes it. */
+/** How the master's own `reboot` or `poweroff` command may end when it overtakes the command. */
 const rebootUnderway: ReadonlySet<TransportErrorKind> = new Set<TransportErrorKind>([
   'command-killed',
   'connection-lost',
@@ -105,6 +115,22 @@ export function connectToNodes(options: NodeAccessOptions, events: NodeAccessEve
     return connection;
   };
 
+  async function powerMaster(row: NodeRow, action: PowerAction): Promise<void> {
+    const connection = await connect(row, false);
+    await Promise.all(
+      [...connections.entries()]
+        .filter(([name]) => name !== row.hostname)
+        .map(([, each]) => each.close().catch(() => {})),
+    );
+    try {
+      await connection.runAsRoot([action], { label: `${action} the master`, timeoutMs: 30_000 });
+    } catch (error) {
+      // The reboot takes this process's children (and soon this process) with it: a killed
+      // command or a lost connection is the reboot happening, not a failure of it.
+      if (!isTransportError(error) || !rebootUnderway.has(error.kind)) throw error;
+    }
+  }
+
   return {
     connect,
     bootId: async (row) => readBootId(await connect(row, false)),
@@ -119,20 +145,27 @@ export function connectToNodes(options: NodeAccessOptions, events: NodeAccessEve
       });
       connections.set(row.hostname, fresh);
     },
-    async rebootMaster(row) {
+    rebootMaster: (row) => powerMaster(row, 'reboot'),
+    powerMaster,
+    async powerWorker(row, action, onGoingDown) {
       const connection = await connect(row, false);
-      await Promise.all(
-        [...connections.entries()]
-          .filter(([name]) => name !== row.hostname)
-          .map(([, each]) => each.close().catch(() => {})),
-      );
-      try {
-        await connection.runAsRoot(['reboot'], { label: 'reboot the master', timeoutMs: 30_000 });
-      } catch (error) {
-        // The reboot takes this process's children (and soon this process) with it: a killed
-        // command or a lost connection is the reboot happening, not a failure of it.
-        if (!isTransportError(error) || !rebootUnderway.has(error.kind)) throw error;
+      if (!(connection instanceof SshNodeConnection))
+        throw new Error('only workers power off here');
+      const how = {
+        ...(onGoingDown ? { onGoingDown } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      };
+      connections.delete(row.hostname);
+      if (action === 'poweroff') {
+        await powerOffAndWaitUntilGone(connection, how);
+        return;
       }
+      const fresh = await rebootAndReconnect(connection, {
+        ...how,
+        expectedAddress: connection.address,
+        ...(options.rebootTimeoutMs === undefined ? {} : { timeoutMs: options.rebootTimeoutMs }),
+      });
+      connections.set(row.hostname, fresh);
     },
     async close() {
       await Promise.all(

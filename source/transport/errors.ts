@@ -16,6 +16,7 @@ export type TransportErrorKind =
   | 'command-killed'
   | 'command-failed'
   | 'did-not-come-back'
+  | 'did-not-power-off'
   | 'aborted'
   | 'protocol';
 
@@ -277,6 +278,15 @@ export function didNotComeBack(
   return new TransportError(node, 'did-not-come-back', {
     message: `${node} did not come back after the reboot: waited ${Math.round(waitedMs / 1000)} s for SSH at ${expectedAddress} (last known address ${lastKnownAddress}).${last}`,
     nextStep: `Check the Pi's screen or LEDs; if it booted with another address, look for it at ${lastKnownAddress} or in your router's DHCP list, and check its network settings.`,
+  });
+}
+
+/** `login` is user@address, where the node still answers. */
+export function didNotPowerOff(node: string, login: string, waitedMs: number): TransportError {
+  const address = login.slice(login.indexOf('@') + 1);
+  return new TransportError(node, 'did-not-power-off', {
+    message: `${node} still answered SSH at ${address} ${Math.round(waitedMs / 1000)} s after it was told to power off.`,
+    nextStep: `Log in to it (ssh ${login}) to see what holds it up, or power it off there by hand (sudo poweroff); unplug it once its green LED has stopped blinking.`,
   });
 }
 

@@ -1,9 +1,18 @@
 /**
  * Reboots a worker and reconnects at the address it should have now, proving the reboot by the
- * boot id changing, with bounded backoff and an error naming both addresses if it never returns.
+ * boot id changing, with bounded backoff and an error naming both addresses if it never returns;
+ * or powers it off and waits until its SSH port stops answering.
  */
 
-import { didNotComeBack, isTransportError, TransportError } from './errors.js';
+import { connect } from 'node:net';
+import {
+  aborted,
+  didNotComeBack,
+  didNotPowerOff,
+  isTransportError,
+  TransportError,
+  type TransportErrorKind,
+} from './errors.js';
 import type { NodeConnection, ReadToMake } from './node-connection.js';
 import {
   connectOverSsh,
@@ -28,6 +37,8 @@ export interface RebootOptions {
    * of the check that follows the reboot (remembered, so the check asks no second time).
    */
   firstRead?: ReadToMake;
+  /** Called once the reboot was issued, while the wizard waits for the node to come back. */
+  onGoingDown?: () => void;
   /** Called after each failed attempt to reach the node, for a "waiting for node-3" line. */
   onWaiting?: (event: {
     node: string;
@@ -71,28 +82,9 @@ export async function rebootAndReconnect(
   const lastKnownAddress = connection.address;
   const bootIdBefore = await readBootId(connection, options.signal);
 
-  try {
-    const result = await connection.runAsRoot(['reboot'], {
-      label: 'reboot',
-      timeoutMs: 15_000,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    if (result.code !== 0) {
-      throw new TransportError(node, 'command-failed', {
-        message: `${node} refused to reboot (exit code ${result.code}): ${result.stderr.trim()}`,
-        nextStep: 'Reboot the Pi by hand (sudo reboot, or power it off and on), then retry.',
-      });
-    }
-  } catch (error) {
-    // The node going away under the command is what a reboot looks like from here.
-    const droppedByReboot =
-      isTransportError(error) &&
-      (error.kind === 'connection-lost' ||
-        error.kind === 'command-killed' ||
-        error.kind === 'command-timed-out');
-    if (!droppedByReboot) throw error;
-  }
+  await goDown(connection, 'reboot', options.signal);
   await connection.close();
+  options.onGoingDown?.();
 
   const timeoutMs = options.timeoutMs ?? 180_000;
   const maxDelayMs = options.maxDelayMs ?? 5_000;
@@ -146,4 +138,97 @@ export async function rebootAndReconnect(
     }
     waitMs = Math.min(maxDelayMs, waitMs * 2);
   }
+}
+
+/** How a worker's own `reboot` or `poweroff` may end when the node goes down under it. */
+const droppedByGoingDown: ReadonlySet<TransportErrorKind> = new Set<TransportErrorKind>([
+  'connection-lost',
+  'command-killed',
+  'command-timed-out',
+]);
+
+/**
+ * Runs `reboot` or `poweroff` as root on the node; the connection dropping under the command is
+ * the node going down, not a failure. A refusal fails in words.
+ */
+async function goDown(
+  connection: NodeConnection,
+  action: 'reboot' | 'poweroff',
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const node = connection.node;
+  try {
+    const result = await connection.runAsRoot([action], {
+      label: action,
+      timeoutMs: 15_000,
+      ...(signal ? { signal } : {}),
+    });
+    if (result.code !== 0) {
+      const verb = action === 'reboot' ? 'reboot' : 'power off';
+      throw new TransportError(node, 'command-failed', {
+        message: `${node} refused to ${verb} (exit code ${result.code}): ${result.stderr.trim()}`,
+        nextStep:
+          action === 'reboot'
+            ? 'Reboot the Pi by hand (sudo reboot, or power it off and on), then retry.'
+            : 'Power the Pi off by hand (sudo poweroff), then retry.',
+      });
+    }
+  } catch (error) {
+    if (!isTransportError(error) || !droppedByGoingDown.has(error.kind)) throw error;
+  }
+}
+
+export interface PowerOffOptions {
+  /** Default 120 s: a Pi takes seconds to power off; one still answering after that did not. */
+  timeoutMs?: number;
+  /** Between checks of the SSH port (default 1 s). */
+  intervalMs?: number;
+  /** Bound on each check (default 2 s): no answer in that time is a node that is gone. */
+  connectTimeoutMs?: number;
+  signal?: AbortSignal;
+  /** Called once the power-off was issued, while the wizard waits for the node to go. */
+  onGoingDown?: () => void;
+}
+
+/**
+ * Powers the node off and waits until its SSH port (where the connection reached it) stops
+ * answering: refused, unreachable or silent. Fails in words when it still answers after the bound.
+ */
+export async function powerOffAndWaitUntilGone(
+  connection: SshNodeConnection,
+  options: PowerOffOptions = {},
+): Promise<void> {
+  const address = connection.address;
+  const port = connection.options.port ?? 22;
+  await goDown(connection, 'poweroff', options.signal);
+  await connection.close();
+  options.onGoingDown?.();
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const started = Date.now();
+  for (;;) {
+    if (!(await portAnswers(address, port, options.connectTimeoutMs ?? 2_000))) return;
+    const waitedMs = Date.now() - started;
+    if (waitedMs >= timeoutMs) {
+      const login = `${connection.options.credentials.username}@${address}`;
+      throw didNotPowerOff(connection.node, login, waitedMs);
+    }
+    await delay(options.intervalMs ?? 1_000, options.signal);
+    if (options.signal?.aborted)
+      throw aborted(connection.node, 'Waiting for the power-off to end SSH');
+  }
+}
+
+/** Whether a TCP connection to the port is accepted within the bound. */
+function portAnswers(address: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: address, port });
+    const done = (answers: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(answers);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }

@@ -99,6 +99,12 @@ export class MemoryLab {
         lab.masterRebooted = true;
         lab.reboots.push({ node: row.hostname, start: lab.now(), end: lab.now() });
       },
+      async powerWorker(row, action) {
+        throw new Error(`the setup never calls powerWorker (${action} ${row.hostname})`);
+      },
+      async powerMaster(row, action) {
+        throw new Error(`the setup never calls powerMaster (${action} ${row.hostname})`);
+      },
       async close() {},
     };
   };

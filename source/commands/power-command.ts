@@ -1,0 +1,129 @@
+// `pi-cluster-wizard shutdown` and `pi-cluster-wizard reboot`: asks first (unless --yes), then
+// every worker at once, each shown until it stops answering (reboot: until it is back with a new
+// boot id), and the master (this machine) last: the command says everything, then it goes. A
+// worker that failed keeps the master up. Changes no saved state.
+import type { PowerOptions } from '../command-line/parse-command-line.js';
+import { powerCluster } from '../engine/cluster-actions.js';
+import type { PowerAction } from '../engine/node-access.js';
+import { powerJsonLines, powerPlainLines } from '../reporters/cluster-action-lines.js';
+import { formatTransportError } from '../transport/errors.js';
+import type { ActionScreen } from './action-screen.js';
+import { exitCodes, nodesExitCode } from './exit-codes.js';
+import { catchInterrupts } from './interrupts.js';
+import { ask, type CommandIo, processIo } from './run-command.js';
+import {
+  loadSavedCluster,
+  type Refused,
+  reachSavedNodes,
+  readLoginPassword,
+  tellNewHostKeys,
+} from './saved-cluster.js';
+
+export async function powerCommand(
+  options: PowerOptions,
+  io: CommandIo = processIo,
+): Promise<number> {
+  const fail = (refusal: Refused) => {
+    if (refusal.message) io.stderr.write(`${refusal.message}\n`);
+    return refusal.exitCode;
+  };
+  const usage = (message: string) => fail({ ok: false, exitCode: exitCodes.usage, message });
+  const loaded = loadSavedCluster(options.sessionName, io);
+  if (!loaded.ok) return fail(loaded);
+  const { session } = loaded;
+  const [master, ...workers] = session.rows;
+  if (!master) return usage('The session has no master row.');
+  const action: PowerAction = options.action === 'reboot' ? 'reboot' : 'poweroff';
+  const pending = session.run?.memory.rebootPending ?? [];
+  if (action === 'reboot' && pending.length > 0) {
+    // Those come back at their new static address, which only the setup's reboot step waits at.
+    return usage(
+      `${pending.join(', ')} ${pending.length === 1 ? 'has a new address or name' : 'have new addresses or names'} waiting for the setup's reboot: run pi-cluster-wizard run reboot, which reconnects at the new address; then reboot works.`,
+    );
+  }
+  const interactive = Boolean(io.stdin.isTTY);
+  if (!options.yes) {
+    if (!interactive) {
+      return usage(
+        `${options.action} ${action === 'reboot' ? 'reboots' : 'powers off'} every Pi: add --yes to run it without a terminal.`,
+      );
+    }
+    const verb = action === 'reboot' ? 'Reboot' : 'Power off';
+    const them =
+      workers.length === 0
+        ? `the master (${master.hostname}, this machine)`
+        : `all ${session.rows.length} Pis: ${workers.map((row) => row.hostname).join(', ')} at once, then the master (${master.hostname}, this machine) last`;
+    const answer = await ask(io, `${verb} ${them}? [y/N] `);
+    if (answer === 'interrupted') return exitCodes.SIGINT;
+    if (!/^y(es)?$/i.test(answer)) {
+      io.stderr.write('Nothing was done.\n');
+      return exitCodes.notDone;
+    }
+  }
+  const password = await readLoginPassword(
+    {
+      ...(options.passwordFile ? { passwordFile: options.passwordFile } : {}),
+      askAtTerminal: true,
+      user: session.settings.user,
+    },
+    io,
+  );
+  if (!password.ok) return fail(password);
+
+  let view: ActionScreen | undefined;
+  const interrupts = catchInterrupts({
+    onInterrupt: () => {
+      if (view) view.stop();
+      else
+        io.stderr.write(
+          '\nStopping: workers already told go on; the master stays up (Ctrl+C again to quit now).\n',
+        );
+    },
+    beforeQuit: () => view?.quit(),
+  });
+  const { access, commandLog, newHostKeys } = reachSavedNodes(
+    session,
+    password.password,
+    interrupts.signal,
+  );
+  const hostnames = session.rows.map((row) => row.hostname);
+  const reporter = options.json ? powerJsonLines(io.stdout) : powerPlainLines(io.stdout, hostnames);
+  try {
+    if (!options.json && !options.yes && io.stdout.isTTY && interactive) {
+      const { openActionScreen } = await import('./action-screen.js');
+      const title = `${action === 'reboot' ? 'Rebooting' : 'Powering off'} every worker at once, then the master (${master.hostname}) last`;
+      view = openActionScreen(title, hostnames, interrupts);
+    }
+    const outcome = await powerCluster({
+      access,
+      rows: session.rows,
+      action,
+      signal: interrupts.signal,
+      commandLogPath: commandLog.path,
+      onEvent: (event) => (view ? view.onEvent(event) : reporter.onEvent(event)),
+    });
+    await view?.close();
+    tellNewHostKeys(newHostKeys, io);
+    const exitCode = nodesExitCode(outcome.failedNodes, interrupts.by);
+    reporter.end({
+      outcome,
+      exitCode,
+      commandLogPath: commandLog.path,
+      user: session.settings.user,
+      masterAddress: master.reachAt,
+    });
+    if (outcome.master.goes && interrupts.by === undefined) {
+      // The very last thing: this process may not outlive it.
+      try {
+        await access.powerMaster(master, action);
+      } catch (error) {
+        io.stderr.write(`${formatTransportError(error, { commandLogPath: commandLog.path })}\n`);
+        return exitCodes.nodesFailed;
+      }
+    }
+    await access.close();
+    return exitCode;
+  } finally {
+    interrupts.dispose();
+  }
+}

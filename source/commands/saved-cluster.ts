@@ -1,0 +1,127 @@
+// What exec, shutdown and reboot start from: the cluster saved in the session (they never change
+// it), the nodes asked for, the login password, and the real nodes reached as the setup reaches
+// them. Every refusal is words for standard error with exit code 2.
+import type { ReadStream } from 'node:tty';
+import { connectToNodes, type NodeAccess } from '../engine/node-access.js';
+import { type NodeRow, validateRows, validateSettings } from '../plan/plan-cluster.js';
+import type { SavedSession } from '../session/saved-session.js';
+import { openSessionFile } from '../session/session-file.js';
+import { CommandLog, defaultCommandLogPath } from '../transport/command-log.js';
+import { defaultKnownHostsPath, type HostKeyEvent } from '../transport/host-keys.js';
+import { exitCodes } from './exit-codes.js';
+import { promptPassword, readPasswordFile, readPasswordFromPipe } from './read-password.js';
+import { type CommandIo, describeIssue } from './run-command.js';
+
+export type Refused = { ok: false; exitCode: number; message?: string };
+
+/** The session's cluster, checked as run checks it; exec, shutdown and reboot never save it. */
+export function loadSavedCluster(
+  sessionName: string,
+  io: CommandIo,
+): { ok: true; session: SavedSession } | Refused {
+  const sessionFile = openSessionFile({ sessionName });
+  if (sessionFile.notice) io.stderr.write(`${sessionFile.notice}\n`);
+  const session = sessionFile.saved;
+  if (!session || session.rows.length === 0) {
+    return refused(
+      `No cluster is planned in the session ${JSON.stringify(sessionName)} yet: set it up first, with pi-cluster-wizard in a terminal (or pi-cluster-wizard run all --cluster FILE), then use it.`,
+    );
+  }
+  const issues = [
+    ...validateSettings(session.settings),
+    ...validateRows(session.settings, session.rows),
+  ];
+  if (issues.length > 0) {
+    return refused(
+      `The cluster in this session cannot be used:\n${issues.map((issue) => `  - ${describeIssue(issue)}`).join('\n')}\nFix it with pi-cluster-wizard (the review screen), then try again.`,
+    );
+  }
+  return { ok: true, session };
+}
+
+/** The rows of the nodes named (every row when none are), in the table's order. */
+export function chooseRows(
+  rows: readonly NodeRow[],
+  names: readonly string[] | undefined,
+): { ok: true; rows: NodeRow[] } | Refused {
+  if (names === undefined) return { ok: true, rows: [...rows] };
+  const known = new Set(rows.map((row) => row.hostname));
+  const unknown = names.filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    return refused(
+      `No node called ${unknown.join(', ')} in this cluster. The nodes are: ${[...known].join(', ')}.`,
+    );
+  }
+  return { ok: true, rows: rows.filter((row) => names.includes(row.hostname)) };
+}
+
+/**
+ * The login password as run takes it: from --password-file, else from standard input when it is a
+ * pipe, else typed at the terminal when `askAtTerminal` (without it, logins use keys only).
+ */
+export async function readLoginPassword(
+  options: { passwordFile?: string; askAtTerminal: boolean; user: string },
+  io: CommandIo,
+): Promise<{ ok: true; password: string | undefined } | Refused> {
+  if (options.passwordFile) {
+    const read = readPasswordFile(options.passwordFile);
+    if (!read.ok) return refused(read.message);
+    if (read.warning) io.stderr.write(`warning: ${read.warning}\n`);
+    return { ok: true, password: read.password };
+  }
+  if (!io.stdin.isTTY) {
+    const read = await readPasswordFromPipe(io.stdin);
+    return { ok: true, password: read.ok ? read.password : undefined };
+  }
+  if (!options.askAtTerminal) return { ok: true, password: undefined };
+  const read = await promptPassword(
+    io.stdin as ReadStream,
+    io.stderr,
+    `Password of ${options.user} on the Pis (for SSH and sudo; not shown, not saved; Enter for none): `,
+  );
+  if (read === 'interrupted') return { ok: false, exitCode: exitCodes.SIGINT };
+  return { ok: true, password: read.ok ? read.password : undefined };
+}
+
+/**
+ * The real nodes, reached as the setup reaches them, with a command log of their own. New host
+ * keys are recorded (as OpenSSH's accept-new does) and kept to be told once the view is down.
+ */
+export function reachSavedNodes(
+  session: SavedSession,
+  password: string | undefined,
+  signal: AbortSignal,
+): { access: NodeAccess; commandLog: CommandLog; newHostKeys: HostKeyEvent[] } {
+  const commandLog = new CommandLog(defaultCommandLogPath());
+  const newHostKeys: HostKeyEvent[] = [];
+  const access = connectToNodes(
+    {
+      settings: session.settings,
+      ...(password === undefined ? {} : { password }),
+      commandLog,
+      knownHostsPath: defaultKnownHostsPath(),
+      recordNewHostKeys: true,
+      signal,
+    },
+    {
+      onHostKey: (event) => {
+        if (event.status === 'new') newHostKeys.push(event);
+      },
+      // Where a node answers is the setup's to save: these commands change no saved state.
+      onReachChanged: () => {},
+    },
+  );
+  return { access, commandLog, newHostKeys };
+}
+
+/** The host keys first seen, as OpenSSH's "Permanently added" warning says it. */
+export function tellNewHostKeys(events: readonly HostKeyEvent[], io: CommandIo): void {
+  for (const { node, keyType, fingerprint, knownHostsPath } of events)
+    io.stderr.write(
+      `Recorded ${node}'s host key (${keyType} ${fingerprint}) in ${knownHostsPath}.\n`,
+    );
+}
+
+function refused(message: string): Refused {
+  return { ok: false, exitCode: exitCodes.usage, message };
+}

@@ -62,15 +62,17 @@ function ranges(numbers: readonly number[]): string[] {
 export function groupOutputs(
   results: ReadonlyArray<{ node: string; stdout: string; stderr: string }>,
 ): OutputGroup[] {
-  const groups = new Map<string, string[]>();
+  // Keyed by both streams: the same words on standard error are not the same output.
+  const groups = new Map<string, { nodes: string[]; output: string }>();
   for (const { node, stdout, stderr } of results) {
-    const output = `${stdout}${stderr}`;
-    if (output === '') continue;
-    const nodes = groups.get(output);
-    if (nodes) nodes.push(node);
-    else groups.set(output, [node]);
+    if (stdout === '' && stderr === '') continue;
+    const key = JSON.stringify([stdout, stderr]);
+    const group = groups.get(key);
+    const between = stdout !== '' && stderr !== '' && !stdout.endsWith('\n') ? '\n' : '';
+    if (group) group.nodes.push(node);
+    else groups.set(key, { nodes: [node], output: `${stdout}${between}${stderr}` });
   }
-  return [...groups].map(([output, nodes]) => ({
+  return [...groups.values()].map(({ nodes, output }) => ({
     nodes,
     header: `${foldNodeNames(nodes)} (${nodes.length})`,
     output,

@@ -12,7 +12,8 @@ export interface ActionRow {
   activity: string;
   /** When its work began (ms since the epoch). */
   startedAt?: number;
-  endedAt?: number;
+  /** How long its work took, once it ended. */
+  elapsedMs?: number;
   /** How it ended, in words (a failure: what happened and what to do). */
   summary?: string;
   /** While retrying: when the next attempt starts, and which one it is. */
@@ -72,13 +73,7 @@ export function applyActionEvent(
       });
     case 'finished': {
       const { status, summary, durationMs } = event.result;
-      const ended = next({
-        state: status,
-        summary,
-        activity: '',
-        startedAt: row.startedAt ?? now - durationMs,
-        endedAt: now,
-      });
+      const ended = next({ state: status, summary, activity: '', elapsedMs: durationMs });
       return { ...ended, ended: [...view.ended.filter((each) => each !== node), node] };
     }
   }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Lab, type LabNode, startLab } from '../lab/lab.js';
 import { cli, drive, labPlan, parseJsonLines } from './drive.js';
+import { NodeTerminal } from './terminal.js';
 
 // Quotes, a space and a `$(…)`: it must reach sudo as data, and never the command log.
 const password = `it's $(not) a "command"`;
@@ -29,29 +30,26 @@ async function wizard(lab: Lab, args: string[], input = `${password}\n`) {
 
 /**
  * Watches the lab's nodes while `work` runs: when each went down (its boot's init gone) and when
- * it was up again (a later boot answering SSH), in ms from the start.
+ * it was booting again (a later boot's init running), in ms from the start.
  */
 async function watchPower<T>(lab: Lab, work: () => Promise<T>) {
   const started = Date.now();
   const down = new Map<number, number>();
   const upAgain = new Map<number, number>();
   const boots = lab.nodes.map((node) => node.bootCount);
+  const sample = () => {
+    for (const node of lab.nodes) {
+      const booted = node.bootCount > boots[node.index]!;
+      if (!down.has(node.index) && (node.pid() === undefined || booted))
+        down.set(node.index, Date.now() - started);
+      if (!upAgain.has(node.index) && booted && node.pid() !== undefined)
+        upAgain.set(node.index, Date.now() - started);
+    }
+  };
   let watching = true;
   const watcher = (async () => {
     while (watching) {
-      for (const node of lab.nodes) {
-        if (
-          !down.has(node.index) &&
-          (node.pid() === undefined || node.bootCount > boots[node.index]!)
-        )
-          down.set(node.index, Date.now() - started);
-        if (
-          !upAgain.has(node.index) &&
-          node.bootCount > boots[node.index]! &&
-          node.pid() !== undefined
-        )
-          upAgain.set(node.index, Date.now() - started);
-      }
+      sample();
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   })();
@@ -61,6 +59,8 @@ async function watchPower<T>(lab: Lab, work: () => Promise<T>) {
   } finally {
     watching = false;
     await watcher;
+    // What `work` waited for last happened after the last look.
+    sample();
   }
 }
 
@@ -155,6 +155,41 @@ describe('exec, reboot and shutdown on a 3-node lab', { timeout: 600_000 }, () =
       );
     assert.ok(!logs.stdout.includes(password), 'the password is never logged');
     assert.ok(!logs.stdout.includes('$(not)'), 'not even a part of it');
+  });
+
+  test('at a terminal: the password typed, the live view, then the outputs grouped', async (t) => {
+    const terminal = new NodeTerminal(lab.nodes[0]!, 'exec --sudo -- id -u');
+    try {
+      await terminal.waitFor(/Password of pi on the Pis .*not shown/, 60_000);
+      terminal.send(password, true);
+      terminal.send('Enter');
+      const history = await terminal.waitInHistory(/^\[exit \d+\]$/m, 60_000);
+      t.diagnostic(history);
+      assert.match(history, /^id -u as root on all 3 nodes$/m);
+      for (const name of names)
+        assert.match(history, new RegExp(`^✓ ${name} +\\d+\\.\\ds +exit code 0$`, 'm'));
+      assert.match(
+        history,
+        /^-+\nmaster,worker\[1-2\] \(3\)\n-+\n0\n\nDone: exit code 0 on all 3 nodes\.$/m,
+      );
+      assert.match(history, /^\[exit 0\]$/m);
+      assert.ok(!history.includes(password), 'the password is not shown');
+    } finally {
+      terminal.close();
+    }
+    // No is the default: nothing happens.
+    const asked = new NodeTerminal(lab.nodes[0]!, 'reboot');
+    try {
+      await asked.waitFor(
+        /Reboot all 3 Pis: worker1, worker2 at once, then the master \(master, this machine\) last\? \[y\/N\]/,
+        60_000,
+      );
+      asked.send('Enter');
+      assert.equal(await asked.ended(30_000), 1);
+      assert.match(asked.history(), /Nothing was done\./);
+    } finally {
+      asked.close();
+    }
   });
 
   test('bad input is refused in words with exit code 2, and nothing runs', async () => {

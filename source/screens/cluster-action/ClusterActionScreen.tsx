@@ -91,7 +91,7 @@ export function ClusterActionScreen({
 function EndedRow({ node, row, width }: { node: string; row?: ActionRow; width: number }) {
   const look = ended[row?.state ?? 'failed'] ?? ended.failed!;
   const [first = '', ...rest] = (row?.summary ?? '').split('\n');
-  const took = formatSeconds(Math.max(0, (row?.endedAt ?? 0) - (row?.startedAt ?? 0)));
+  const took = formatSeconds(row?.elapsedMs ?? 0);
   return (
     <Box flexDirection="column">
       <Text>

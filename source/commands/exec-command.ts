@@ -5,18 +5,9 @@ import type { ExecOptions } from '../command-line/parse-command-line.js';
 import { execOnNodes } from '../engine/cluster-actions.js';
 import { execJsonLines, execPlainLines, failedNodesOf } from '../reporters/cluster-action-lines.js';
 import { shellCommand } from '../transport/shell-quote.js';
-import type { ActionScreen } from './action-screen.js';
 import { nodesExitCode } from './exit-codes.js';
-import { catchInterrupts } from './interrupts.js';
 import { type CommandIo, processIo } from './run-command.js';
-import {
-  chooseRows,
-  loadSavedCluster,
-  type Refused,
-  reachSavedNodes,
-  readLoginPassword,
-  tellNewHostKeys,
-} from './saved-cluster.js';
+import { chooseRows, loadSavedCluster, type Refused, startClusterWork } from './saved-cluster.js';
 
 export async function execCommand(
   options: ExecOptions,
@@ -33,70 +24,49 @@ export async function execCommand(
   if (!chosen.ok) return fail(chosen);
   const { rows } = chosen;
   // As the login user, logins use keys when no password comes: only sudo needs it typed.
-  const password = await readLoginPassword(
+  const started = await startClusterWork(
+    session,
     {
       ...(options.passwordFile ? { passwordFile: options.passwordFile } : {}),
       askAtTerminal: options.sudo,
-      user: session.settings.user,
+      stopping: 'Stopping: commands still running are stopped',
     },
     io,
   );
-  if (!password.ok) return fail(password);
-
-  let view: ActionScreen | undefined;
-  const interrupts = catchInterrupts({
-    onInterrupt: () => {
-      if (view) view.stop();
-      else
-        io.stderr.write(
-          '\nStopping: commands still running are stopped (Ctrl+C again to quit now).\n',
-        );
-    },
-    beforeQuit: () => view?.quit(),
-  });
-  const { access, commandLog, newHostKeys } = reachSavedNodes(
-    session,
-    password.password,
-    interrupts.signal,
-  );
+  if (!started.ok) return fail(started);
+  const { work } = started;
   const hostnames = rows.map((row) => row.hostname);
   const reporter = options.json
     ? execJsonLines(io.stdout, options.command, options.sudo)
     : execPlainLines(io.stdout, hostnames);
   try {
     if (!options.json && !options.yes && io.stdout.isTTY && io.stdin.isTTY) {
-      const { openActionScreen } = await import('./action-screen.js');
       const where =
         rows.length === session.rows.length ? `all ${rows.length} nodes` : hostnames.join(', ');
       const who = options.sudo ? 'as root' : `as ${session.settings.user}`;
-      view = openActionScreen(
-        `${shellCommand(options.command)} ${who} on ${where}`,
-        hostnames,
-        interrupts,
-      );
+      await work.openView(`${shellCommand(options.command)} ${who} on ${where}`, hostnames);
     }
     const results = await execOnNodes({
-      access,
+      access: work.access,
       rows,
       command: options.command,
       asRoot: options.sudo,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-      signal: interrupts.signal,
-      commandLogPath: commandLog.path,
-      onEvent: (event) => (view ? view.onEvent(event) : reporter.onEvent(event)),
+      signal: work.interrupts.signal,
+      commandLogPath: work.commandLog.path,
+      onEvent: (event) => (work.view ? work.view.onEvent(event) : reporter.onEvent(event)),
     });
-    await view?.close();
-    await access.close();
-    tellNewHostKeys(newHostKeys, io);
-    const exitCode = nodesExitCode(failedNodesOf(results), interrupts.by);
+    await work.closeView();
+    await work.access.close();
+    const exitCode = nodesExitCode(failedNodesOf(results), work.interrupts.by);
     reporter.end({
       results,
       exitCode,
-      interrupted: interrupts.by !== undefined,
-      commandLogPath: commandLog.path,
+      interrupted: work.interrupts.by !== undefined,
+      commandLogPath: work.commandLog.path,
     });
     return exitCode;
   } finally {
-    interrupts.dispose();
+    work.interrupts.dispose();
   }
 }

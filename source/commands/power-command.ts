@@ -7,17 +7,9 @@ import { powerCluster } from '../engine/cluster-actions.js';
 import type { PowerAction } from '../engine/node-access.js';
 import { powerJsonLines, powerPlainLines } from '../reporters/cluster-action-lines.js';
 import { formatTransportError } from '../transport/errors.js';
-import type { ActionScreen } from './action-screen.js';
 import { exitCodes, nodesExitCode } from './exit-codes.js';
-import { catchInterrupts } from './interrupts.js';
 import { ask, type CommandIo, processIo } from './run-command.js';
-import {
-  loadSavedCluster,
-  type Refused,
-  reachSavedNodes,
-  readLoginPassword,
-  tellNewHostKeys,
-} from './saved-cluster.js';
+import { loadSavedCluster, type Refused, startClusterWork } from './saved-cluster.js';
 
 export async function powerCommand(
   options: PowerOptions,
@@ -60,70 +52,57 @@ export async function powerCommand(
       return exitCodes.notDone;
     }
   }
-  const password = await readLoginPassword(
+  const started = await startClusterWork(
+    session,
     {
       ...(options.passwordFile ? { passwordFile: options.passwordFile } : {}),
       askAtTerminal: true,
-      user: session.settings.user,
+      stopping: 'Stopping: workers already told go on; the master stays up',
     },
     io,
   );
-  if (!password.ok) return fail(password);
-
-  let view: ActionScreen | undefined;
-  const interrupts = catchInterrupts({
-    onInterrupt: () => {
-      if (view) view.stop();
-      else
-        io.stderr.write(
-          '\nStopping: workers already told go on; the master stays up (Ctrl+C again to quit now).\n',
-        );
-    },
-    beforeQuit: () => view?.quit(),
-  });
-  const { access, commandLog, newHostKeys } = reachSavedNodes(
-    session,
-    password.password,
-    interrupts.signal,
-  );
+  if (!started.ok) return fail(started);
+  const { work } = started;
   const hostnames = session.rows.map((row) => row.hostname);
   const reporter = options.json ? powerJsonLines(io.stdout) : powerPlainLines(io.stdout, hostnames);
   try {
     if (!options.json && !options.yes && io.stdout.isTTY && interactive) {
-      const { openActionScreen } = await import('./action-screen.js');
-      const title = `${action === 'reboot' ? 'Rebooting' : 'Powering off'} every worker at once, then the master (${master.hostname}) last`;
-      view = openActionScreen(title, hostnames, interrupts);
+      const verb = action === 'reboot' ? 'Rebooting' : 'Powering off';
+      await work.openView(
+        `${verb} every worker at once, then the master (${master.hostname}) last`,
+        hostnames,
+      );
     }
     const outcome = await powerCluster({
-      access,
+      access: work.access,
       rows: session.rows,
       action,
-      signal: interrupts.signal,
-      commandLogPath: commandLog.path,
-      onEvent: (event) => (view ? view.onEvent(event) : reporter.onEvent(event)),
+      signal: work.interrupts.signal,
+      commandLogPath: work.commandLog.path,
+      onEvent: (event) => (work.view ? work.view.onEvent(event) : reporter.onEvent(event)),
     });
-    await view?.close();
-    tellNewHostKeys(newHostKeys, io);
-    const exitCode = nodesExitCode(outcome.failedNodes, interrupts.by);
+    await work.closeView();
+    const exitCode = nodesExitCode(outcome.failedNodes, work.interrupts.by);
     reporter.end({
       outcome,
       exitCode,
-      commandLogPath: commandLog.path,
+      commandLogPath: work.commandLog.path,
       user: session.settings.user,
       masterAddress: master.reachAt,
     });
-    if (outcome.master.goes && interrupts.by === undefined) {
+    if (outcome.master.goes && work.interrupts.by === undefined) {
       // The very last thing: this process may not outlive it.
       try {
-        await access.powerMaster(master, action);
+        await work.access.powerMaster(master, action);
       } catch (error) {
-        io.stderr.write(`${formatTransportError(error, { commandLogPath: commandLog.path })}\n`);
+        const commandLogPath = work.commandLog.path;
+        io.stderr.write(`${formatTransportError(error, { commandLogPath })}\n`);
         return exitCodes.nodesFailed;
       }
     }
-    await access.close();
+    await work.access.close();
     return exitCode;
   } finally {
-    interrupts.dispose();
+    work.interrupts.dispose();
   }
 }

@@ -8,7 +8,9 @@ import type { SavedSession } from '../session/saved-session.js';
 import { openSessionFile } from '../session/session-file.js';
 import { CommandLog, defaultCommandLogPath } from '../transport/command-log.js';
 import { defaultKnownHostsPath, type HostKeyEvent } from '../transport/host-keys.js';
+import type { ActionScreen } from './action-screen.js';
 import { exitCodes } from './exit-codes.js';
+import { catchInterrupts, type Interrupts } from './interrupts.js';
 import { promptPassword, readPasswordFile, readPasswordFromPipe } from './read-password.js';
 import { type CommandIo, describeIssue } from './run-command.js';
 
@@ -59,7 +61,7 @@ export function chooseRows(
  * The login password as run takes it: from --password-file, else from standard input when it is a
  * pipe, else typed at the terminal when `askAtTerminal` (without it, logins use keys only).
  */
-export async function readLoginPassword(
+async function readLoginPassword(
   options: { passwordFile?: string; askAtTerminal: boolean; user: string },
   io: CommandIo,
 ): Promise<{ ok: true; password: string | undefined } | Refused> {
@@ -83,17 +85,43 @@ export async function readLoginPassword(
   return { ok: true, password: read.ok ? read.password : undefined };
 }
 
+/** What a command over the saved cluster works with, once it has the password. */
+export interface ClusterWork {
+  interrupts: Interrupts;
+  /** The real nodes, reached as the setup reaches them. */
+  access: NodeAccess;
+  commandLog: CommandLog;
+  /** The live view, once opened (at a terminal): it gets the events instead of the reporter. */
+  readonly view: ActionScreen | undefined;
+  openView(title: string, nodes: readonly string[]): Promise<void>;
+  /** The nodes are done: the view comes down, and the host keys first seen are told. */
+  closeView(): Promise<void>;
+}
+
 /**
- * The real nodes, reached as the setup reaches them, with a command log of their own. New host
- * keys are recorded (as OpenSSH's accept-new does) and kept to be told once the view is down.
+ * The login password (readLoginPassword), then: Ctrl+C and signals as an orderly stop (said on the
+ * view, or with `stopping` on standard error), the real nodes with a command log of their own, and
+ * the live view when asked for. New host keys are recorded (as OpenSSH's accept-new does) and told
+ * once the view is down.
  */
-export function reachSavedNodes(
+export async function startClusterWork(
   session: SavedSession,
-  password: string | undefined,
-  signal: AbortSignal,
-): { access: NodeAccess; commandLog: CommandLog; newHostKeys: HostKeyEvent[] } {
+  options: { passwordFile?: string; askAtTerminal: boolean; stopping: string },
+  io: CommandIo,
+): Promise<{ ok: true; work: ClusterWork } | Refused> {
+  const read = await readLoginPassword({ ...options, user: session.settings.user }, io);
+  if (!read.ok) return read;
+  const { password } = read;
   const commandLog = new CommandLog(defaultCommandLogPath());
   const newHostKeys: HostKeyEvent[] = [];
+  let view: ActionScreen | undefined;
+  const interrupts = catchInterrupts({
+    onInterrupt: () => {
+      if (view) view.stop();
+      else io.stderr.write(`\n${options.stopping} (Ctrl+C again to quit now).\n`);
+    },
+    beforeQuit: () => view?.quit(),
+  });
   const access = connectToNodes(
     {
       settings: session.settings,
@@ -101,7 +129,7 @@ export function reachSavedNodes(
       commandLog,
       knownHostsPath: defaultKnownHostsPath(),
       recordNewHostKeys: true,
-      signal,
+      signal: interrupts.signal,
     },
     {
       onHostKey: (event) => {
@@ -111,15 +139,27 @@ export function reachSavedNodes(
       onReachChanged: () => {},
     },
   );
-  return { access, commandLog, newHostKeys };
-}
-
-/** The host keys first seen, as OpenSSH's "Permanently added" warning says it. */
-export function tellNewHostKeys(events: readonly HostKeyEvent[], io: CommandIo): void {
-  for (const { node, keyType, fingerprint, knownHostsPath } of events)
-    io.stderr.write(
-      `Recorded ${node}'s host key (${keyType} ${fingerprint}) in ${knownHostsPath}.\n`,
-    );
+  const work: ClusterWork = {
+    interrupts,
+    access,
+    commandLog,
+    get view() {
+      return view;
+    },
+    async openView(title, nodes) {
+      const { openActionScreen } = await import('./action-screen.js');
+      view = openActionScreen(title, nodes, interrupts);
+    },
+    async closeView() {
+      await view?.close();
+      // As OpenSSH's "Permanently added" says it, once the view is down.
+      for (const { node, keyType, fingerprint, knownHostsPath } of newHostKeys)
+        io.stderr.write(
+          `Recorded ${node}'s host key (${keyType} ${fingerprint}) in ${knownHostsPath}.\n`,
+        );
+    },
+  };
+  return { ok: true, work };
 }
 
 function refused(message: string): Refused {

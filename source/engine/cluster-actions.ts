@@ -8,7 +8,12 @@ import type { NodeConnection } from '../transport/node-connection.js';
 import { shellCommand } from '../transport/shell-quote.js';
 import type { NodeAccess, PowerAction } from './node-access.js';
 import type { RetryPolicy } from './retry-policy.js';
-import { defaultConcurrency, limitConcurrency, runOnNodes } from './run-on-nodes.js';
+import {
+  defaultConcurrency,
+  limitConcurrency,
+  type NodeRunEvent,
+  runOnNodes,
+} from './run-on-nodes.js';
 
 /** How long a command of exec may run (an `apt full-upgrade` on a Pi takes a while). */
 export const execTimeoutMs = 60 * 60_000;
@@ -37,15 +42,8 @@ export type ClusterActionEvent<R extends NodeActionResult = NodeActionResult> =
   | { type: 'working'; node: string; activity: string }
   /** The node waits its turn (the master waits for every worker). */
   | { type: 'waiting'; node: string; activity: string }
-  | {
-      type: 'retrying';
-      node: string;
-      /** The attempt about to run. */
-      attempt: number;
-      maxAttempts: number;
-      delayMs: number;
-      message: string;
-    }
+  /** As runOnNodes says it, without the error itself, but `attempt` is the one about to run. */
+  | Omit<Extract<NodeRunEvent, { type: 'retrying' }>, 'error'>
   | { type: 'finished'; result: R };
 
 interface Common<R extends NodeActionResult> {

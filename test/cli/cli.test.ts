@@ -51,6 +51,9 @@ describe('the built command line', () => {
     assert.equal(result.status, 0, result.stderr);
     for (const text of [
       'Usage',
+      'exec [options] -- COMMAND…',
+      'shutdown|reboot',
+      '--sudo',
       '--session NAME',
       '--fresh',
       '--dry-run',
@@ -97,6 +100,19 @@ describe('the built command line', () => {
     const badName = runPiped(['--session', '../etc']);
     assert.equal(badName.status, 2);
     assert.match(badName.stderr, /--session "\.\.\/etc" is not a usable name/);
+  });
+
+  test('exec, shutdown and reboot without a planned cluster: exit 2 in words, nothing saved', () => {
+    for (const args of [['exec', '--', 'hostname'], ['shutdown', '--yes'], ['reboot']]) {
+      const result = runPiped([...args, '--session', 'unplanned'], {});
+      assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(
+        result.stderr,
+        /^No cluster is planned in the session "unplanned" yet: set it up first/,
+      );
+      assert.equal(result.stdout, '');
+    }
+    assert.ok(!fs.readdirSync(configDir).some((name) => name.includes('unplanned')));
   });
 
   test('without a terminal it says what to do instead and exits 2, no raw-mode crash', () => {

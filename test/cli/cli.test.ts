@@ -104,7 +104,8 @@ describe('the built command line', () => {
 
   test('exec, shutdown and reboot without a planned cluster: exit 2 in words, nothing saved', () => {
     for (const args of [['exec', '--', 'hostname'], ['shutdown', '--yes'], ['reboot']]) {
-      const result = runPiped([...args, '--session', 'unplanned'], {});
+      // Before the command's words: after `--` everything is the command's.
+      const result = runPiped(['--session', 'unplanned', ...args], {});
       assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(
         result.stderr,

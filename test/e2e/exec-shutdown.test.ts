@@ -285,7 +285,50 @@ describe('exec, reboot and shutdown on a 3-node lab', { timeout: 600_000 }, () =
       );
   });
 
-  test('shutdown: every worker stops answering, then the master powers off last', async (t) => {
+  test('shutdown at a terminal: asked, the password typed, the workers shown going, the master last', async (t) => {
+    const master = lab.nodes[0]!;
+    const watched = await watchPower(lab, async () => {
+      const terminal = new NodeTerminal(master, 'shutdown');
+      try {
+        await terminal.waitFor(
+          /Power off all 3 Pis: worker1, worker2 at once, then the master \(master, this machine\) last\? \[y\/N\]/,
+          60_000,
+        );
+        terminal.send('y', true);
+        terminal.send('Enter');
+        await terminal.waitFor(/Password of pi on the Pis .*not shown/, 30_000);
+        terminal.send(password, true);
+        terminal.send('Enter');
+        const history = await terminal.waitInHistory(/powers off now, last/, 120_000);
+        await waitForDown(master);
+        return history;
+      } finally {
+        terminal.close();
+      }
+    });
+    const history = watched.value;
+    t.diagnostic(history);
+    assert.match(history, /^Powering off every worker at once, then the master \(master\) last$/m);
+    for (const name of ['worker1', 'worker2'])
+      assert.match(
+        history,
+        new RegExp(`^✓ ${name} +\\d+\\.\\ds +off: its SSH port stopped answering after`, 'm'),
+      );
+    assert.match(
+      history,
+      /All 2 workers are off\.\nThe master \(master, this machine\) powers off now, last/,
+    );
+    assert.ok(!history.includes(password), 'the password is not shown');
+    for (const node of lab.nodes) assert.equal(node.pid(), undefined, `node ${node.index} is off`);
+    const masterDown = watched.down.get(0)!;
+    for (const index of [1, 2])
+      assert.ok(watched.down.get(index)! < masterDown, `worker${index} first`);
+    // On again for the next test, where they were.
+    await Promise.all(lab.nodes.map((node) => node.powerOn()));
+    await Promise.all(lab.nodes.map((node) => node.waitUntilUp({ timeoutMs: 60_000 })));
+  });
+
+  test('shutdown --yes: every worker stops answering, then the master powers off last', async (t) => {
     for (const [index, node] of lab.nodes.entries())
       await node.runAsRoot(`hostname ${names[index]}`);
     const watched = await watchPower(lab, async () => {

@@ -57,7 +57,6 @@ export async function execCommand(
       onEvent: (event) => (work.view ? work.view.onEvent(event) : reporter.onEvent(event)),
     });
     await work.closeView();
-    await work.access.close();
     const exitCode = nodesExitCode(failedNodesOf(results), work.interrupts.by);
     reporter.end({
       results,
@@ -67,6 +66,7 @@ export async function execCommand(
     });
     return exitCode;
   } finally {
+    await work.access.close();
     work.interrupts.dispose();
   }
 }

@@ -100,9 +100,9 @@ export async function powerCommand(
         return exitCodes.nodesFailed;
       }
     }
-    await work.access.close();
     return exitCode;
   } finally {
+    await work.access.close();
     work.interrupts.dispose();
   }
 }

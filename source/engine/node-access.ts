@@ -156,16 +156,22 @@ export function connectToNodes(options: NodeAccessOptions, events: NodeAccessEve
         ...(options.signal ? { signal: options.signal } : {}),
       };
       connections.delete(row.hostname);
-      if (action === 'poweroff') {
-        await powerOffAndWaitUntilGone(connection, how);
-        return;
+      try {
+        if (action === 'poweroff') {
+          await powerOffAndWaitUntilGone(connection, how);
+          return;
+        }
+        const fresh = await rebootAndReconnect(connection, {
+          ...how,
+          expectedAddress: connection.address,
+          ...(options.rebootTimeoutMs === undefined ? {} : { timeoutMs: options.rebootTimeoutMs }),
+        });
+        connections.set(row.hostname, fresh);
+      } catch (error) {
+        // Refused before it went down (sudo, say): close what is no longer in the map.
+        await connection.close().catch(() => {});
+        throw error;
       }
-      const fresh = await rebootAndReconnect(connection, {
-        ...how,
-        expectedAddress: connection.address,
-        ...(options.rebootTimeoutMs === undefined ? {} : { timeoutMs: options.rebootTimeoutMs }),
-      });
-      connections.set(row.hostname, fresh);
     },
     async close() {
       await Promise.all(

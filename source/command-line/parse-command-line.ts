@@ -9,6 +9,7 @@ import { sessionNameProblem } from '../session/session-name.js';
 import { isStepId, type StepId, stepIds } from '../steps/step.js';
 import {
   type CommandName,
+  every,
   type FlagSpec,
   flagsByName,
   flagTable,
@@ -59,6 +60,25 @@ export interface StepsOptions {
   color: boolean;
   /** --concurrency: how many Pis the engine works on at once (its default when not given). */
   concurrency?: number;
+  /** The person already said yes to what this run is for (add, remove, replace): ask nothing more. */
+  confirmed?: boolean;
+}
+
+/** Who is in the cluster: `add`, `remove NAME`, `replace NAME`; then every node brought up to date. */
+export type MembershipChange =
+  | { kind: 'add'; count: number; reachAt?: string; discover: boolean }
+  | { kind: 'remove'; node: string }
+  | { kind: 'replace'; node: string; reachAt?: string; discover: boolean; hostKey?: string };
+
+export interface MembershipOptions {
+  sessionName: string;
+  change: MembershipChange;
+  yes: boolean;
+  json: boolean;
+  passwordFile?: string;
+  fixClonedCards: boolean;
+  color: boolean;
+  concurrency?: number;
 }
 
 /** `discover`: scan a subnet for machines answering SSH and assign them to the table's rows. */
@@ -77,6 +97,7 @@ export type CommandLine =
   | { kind: 'run'; options: StepsOptions }
   | { kind: 'status'; sessionName: string; json: boolean }
   | { kind: 'discover'; options: DiscoverOptions }
+  | { kind: 'membership'; options: MembershipOptions }
   | { kind: 'exit'; exitCode: number; stdout?: string; stderr?: string };
 
 const helpWidth = 100;
@@ -106,7 +127,7 @@ const flagsOf = (test: (flag: FlagSpec) => boolean) =>
   flagTable.filter(test).map(flagHelp).join('\n');
 
 const only = (command: CommandName) => (flag: FlagSpec) =>
-  flag.commands.includes(command) && flag.commands.length < 4;
+  flag.commands.includes(command) && flag.commands !== every;
 
 export const helpText = `
   Usage
@@ -114,13 +135,16 @@ export const helpText = `
     $ pi-cluster-wizard run [STEP|all] [options]  run steps: screens at a terminal, else a line per node
     $ pi-cluster-wizard status [--session NAME]   the saved table and each node's last results
     $ pi-cluster-wizard discover [--subnet CIDR]  find the Pis answering SSH and where they are now
+    $ pi-cluster-wizard add [--count N]           add Pis after the last, then bring every node up to date
+    $ pi-cluster-wizard remove NAME               take a node out: its key from every authorized_keys
+    $ pi-cluster-wizard replace NAME              a re-flashed card: confirm its new host key, set it up
 
   Run it in a terminal on the Raspberry Pi that will be the master (e.g. after ssh pi@<master>).
   It walks through the guide's network lookup table: how many Pis, their static addresses and
   hostnames, and where each one answers now.
 
   Options of every command
-${flagsOf((flag) => flag.commands.length === 4)}
+${flagsOf((flag) => flag.commands === every)}
 
   Options of the wizard
 ${flagsOf(only('wizard'))}
@@ -133,6 +157,9 @@ ${flagsOf(only('run'))}
 
   Options of discover
 ${flagsOf(only('discover'))}
+
+  Options of add, remove and replace (each then runs all, as run all --yes would, on every node)
+${flagsOf((flag) => flag.commands !== every && ['add', 'remove', 'replace'].some((name) => flag.commands.includes(name as CommandName)))}
 
   Exit codes
     ${exitCodes.done} done, ${exitCodes.notDone} stopped without doing what was asked, ${exitCodes.usage} usage error or no terminal,
@@ -149,7 +176,7 @@ const usage = (message: string): CommandLine => ({
   stderr: `${message}\nRun pi-cluster-wizard --help to see the options.\n`,
 });
 
-const commandNames = new Set<string>(['run', 'status', 'discover']);
+const commandNames = new Set<string>(['run', 'status', 'discover', 'add', 'remove', 'replace']);
 
 /** --concurrency N: a whole number from 1 to maxConcurrency, or why not. */
 function parseConcurrency(
@@ -225,7 +252,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const [first, ...rest] = positionals;
   if (first !== undefined && !commandNames.has(first)) {
     return usage(
-      `Unknown command: ${first}. The commands are run, status and discover (or none, for the wizard).`,
+      `Unknown command: ${first}. The commands are run, status, discover, add, remove and replace (or none, for the wizard).`,
     );
   }
   const command: CommandName = (first as CommandName | undefined) ?? 'wizard';
@@ -276,7 +303,77 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       },
     };
   }
+  if (command === 'add' || command === 'remove' || command === 'replace')
+    return membershipCommandLine(command, values, rest, { sessionName, color, engine });
   return runCommandLine(values, rest, { sessionName, color, dryRun, engine });
+}
+
+function membershipCommandLine(
+  command: 'add' | 'remove' | 'replace',
+  values: FlagValues,
+  rest: string[],
+  common: { sessionName: string; color: boolean; engine: { concurrency?: number } },
+): CommandLine {
+  const string = (name: string) => values[name] as string | undefined;
+  const reachAt = string('reach-at');
+  const discover = values.discover === true;
+  if (reachAt !== undefined && discover) {
+    return usage('--reach-at says where the Pis answer now, --discover finds it: use one of them');
+  }
+  let change: MembershipChange;
+  if (command === 'add') {
+    if (rest.length > 0)
+      return usage(`add takes no arguments (got: ${rest.join(' ')}); say how many with --count N`);
+    const countText = string('count') ?? '1';
+    if (!/^[0-9]+$/.test(countText) || Number(countText) < 1)
+      return usage(
+        `--count ${JSON.stringify(countText)} is not a number of Pis: say how many to add, e.g. --count 2`,
+      );
+    change = {
+      kind: 'add',
+      count: Number(countText),
+      discover,
+      ...(reachAt === undefined ? {} : { reachAt }),
+    };
+  } else {
+    if (rest.length !== 1) {
+      return usage(
+        rest.length === 0
+          ? `${command} needs the node's hostname, e.g. pi-cluster-wizard ${command} worker3`
+          : `${command} takes one node at a time (got: ${rest.join(' ')})`,
+      );
+    }
+    const node = rest[0]!;
+    const hostKey = string('host-key');
+    if (hostKey !== undefined && !/^SHA256:[A-Za-z0-9+/]{43}$/.test(hostKey))
+      return usage(
+        `--host-key ${JSON.stringify(hostKey)} is not an SSH fingerprint: give it as ssh-keygen -lf prints it, SHA256: and 43 characters`,
+      );
+    change =
+      command === 'remove'
+        ? { kind: 'remove', node }
+        : {
+            kind: 'replace',
+            node,
+            discover,
+            ...(reachAt === undefined ? {} : { reachAt }),
+            ...(hostKey === undefined ? {} : { hostKey }),
+          };
+  }
+  const passwordFile = string('password-file');
+  return {
+    kind: 'membership',
+    options: {
+      sessionName: common.sessionName,
+      change,
+      yes: values.yes === true,
+      json: values.json === true,
+      ...(passwordFile ? { passwordFile } : {}),
+      fixClonedCards: values['fix-cloned-cards'] === true,
+      color: common.color,
+      ...common.engine,
+    },
+  };
 }
 
 function parseFlags(argv: readonly string[]) {

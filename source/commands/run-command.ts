@@ -117,7 +117,7 @@ export async function runCommand(
   // At a terminal without --yes the screens ask, draw the run and answer the engine's questions.
   const screens = !options.json && interactive && io.stdout.isTTY === true && !options.yes;
   let question: string | undefined;
-  if (!options.dryRun && !options.yes) {
+  if (!options.dryRun && !options.yes && !options.confirmed) {
     if (!interactive) {
       return fail(
         'run changes the Pis: add --yes to run it without a terminal (or --dry-run to see the plan).',
@@ -232,25 +232,37 @@ function adoptCluster(session: SavedSession | undefined, given: Cluster): SavedS
 
 /** --discover: where each planned Pi answers now, found as `discover --assign` finds it. */
 async function discoverReachAt(cluster: Cluster, io: CommandIo): Promise<NodeRow[] | string> {
-  const range = parseScanRange(cluster.settings.subnet);
-  if (!range.ok) return `--discover cannot scan ${cluster.settings.subnet}: ${range.message}`;
+  const found = await findWhereRowsAnswer(cluster.settings, cluster.rows, cluster.rows, io);
+  if (typeof found === 'string') return found;
+  return cluster.rows.map((row) => ({ ...row, reachAt: found.get(row.index) ?? row.reachAt }));
+}
+
+/**
+ * Where the Pis of `wanted` answer now: a scan of the cluster's subnet (members already at their
+ * static address keep their rows; the others get the machines found, in address order), or why not.
+ */
+export async function findWhereRowsAnswer(
+  settings: ClusterSettings,
+  rows: readonly NodeRow[],
+  wanted: readonly NodeRow[],
+  io: CommandIo,
+): Promise<Map<number, string> | string> {
+  const range = parseScanRange(settings.subnet);
+  if (!range.ok) return `--discover cannot scan ${settings.subnet}: ${range.message}`;
   io.stderr.write(
     `Looking for the Pis answering SSH in ${range.value.subnet} (${range.value.addresses.length} addresses; no password is sent)…\n`,
   );
   const interrupts = catchInterrupts();
   try {
-    const scan = await runDiscovery(range.value.addresses, cluster.rows, {
+    const scan = await runDiscovery(range.value.addresses, rows, {
       signal: interrupts.signal,
     });
     if (scan.stopped) return 'Stopped before every address was probed: nothing was run.';
-    const missing = cluster.rows.filter((row) => !scan.suggestion.has(row.index));
+    const missing = wanted.filter((row) => !scan.suggestion.has(row.index));
     if (missing.length > 0) {
       return `--discover found ${scan.machines.length} machine${scan.machines.length === 1 ? '' : 's'} answering SSH in ${range.value.subnet}, but none for ${missing.map((row) => `Pi ${row.index} (${row.hostname})`).join(', ')}: check that every Pi is powered, on this network, with SSH enabled, or say where each answers with --reach-at ADDR,ADDR,…`;
     }
-    return cluster.rows.map((row) => ({
-      ...row,
-      reachAt: scan.suggestion.get(row.index) ?? row.reachAt,
-    }));
+    return new Map(wanted.map((row) => [row.index, scan.suggestion.get(row.index)!]));
   } finally {
     interrupts.dispose();
   }
@@ -287,7 +299,7 @@ function describeIssue(issue: ValidationIssue): string {
   return issue.scope === 'settings' ? `${issue.field}: ${issue.message}` : issue.message;
 }
 
-function ask(io: CommandIo, question: string): Promise<string | 'interrupted'> {
+export function ask(io: CommandIo, question: string): Promise<string | 'interrupted'> {
   return promptLine(io.stdin as ReadStream, io.stderr, question, { hidden: false }).then(
     (answer) => (answer === 'interrupted' ? answer : answer.trim()),
   );

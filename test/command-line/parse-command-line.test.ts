@@ -136,7 +136,10 @@ describe('parseCommandLine', () => {
     const cases: Array<[string[], RegExp]> = [
       [['--bogus'], /^Unknown option: --bogus\n/],
       [['--force', '-x'], /^Unknown options: --force -x\n/],
-      [['extra'], /^Unknown command: extra\. The commands are run, status and discover/],
+      [
+        ['extra'],
+        /^Unknown command: extra\. The commands are run, status, discover, add, remove and replace/,
+      ],
       [
         ['run', 'keyz'],
         /^Unknown step: keyz\. The steps are: preflight, static-ip, .*harden, or all\./,

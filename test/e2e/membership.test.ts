@@ -1,0 +1,176 @@
+// Issue #16 end to end on the fake Pi lab: a cluster of three set up, two Pis added (the first
+// three not rebooted), a worker's card wiped and replaced (its old key gone everywhere), a worker
+// removed (its key gone from every authorized_keys, its logins refused), each time with the N×N
+// logins checked by plain OpenSSH and a rerun that changes nothing.
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import type { NodeRow } from '../../source/plan/plan-cluster.js';
+import { type Lab, type LabNode, startLab } from '../lab/lab.js';
+import { assertSetupHolds } from './assert-setup.js';
+import { cli, drive, labPlan, parseJsonLines } from './drive.js';
+
+/** `pi-cluster-wizard ARGS --json` on the master as pi, the password on standard input. */
+async function wizard(lab: Lab, args: string[]) {
+  const quoted = [...args, '--json'].map((arg) => `'${arg}'`).join(' ');
+  const result = await lab.nodes[0]!.runAsPi(`node ${cli} ${quoted}`, {
+    input: `${lab.password}\n`,
+    timeoutMs: 240_000,
+  });
+  const lines = parseJsonLines(result.stdout);
+  const failed = lines.filter((line) => line.type === 'result' && line.status === 'failed');
+  return { ...result, lines, failed };
+}
+
+/** The saved session's rows, as the wizard on the master sees them. */
+async function savedRows(lab: Lab): Promise<NodeRow[]> {
+  const status = await lab.nodes[0]!.runAsPi(`node ${cli} status --json`);
+  return (
+    JSON.parse(status.stdout) as {
+      nodes: Array<{ pi: number; hostname: string; address: string; reachAt: string }>;
+    }
+  ).nodes.map((node) => ({
+    index: node.pi,
+    interfaceName: 'eth0',
+    hostname: node.hostname,
+    address: node.address,
+    reachAt: node.reachAt,
+  }));
+}
+
+const publicKeyOf = async (node: LabNode) =>
+  (await node.readFile('/home/pi/.ssh/id_ed25519.pub')).trim().split(' ').slice(0, 2).join(' ');
+
+describe('the cluster after its first setup: add, replace, remove', { timeout: 1_200_000 }, () => {
+  let lab: Lab;
+  after(() => lab?.stop());
+
+  test('grows from 3 to 5, replaces a wiped card, removes a node; the others are never rebooted', async () => {
+    lab = await startLab({ nodes: 5, profile: 'dhcpcd', rebootDelayMs: 300 });
+    const [master, , worker2, worker3, worker4] = lab.nodes as LabNode[];
+    const plan = labPlan(lab, 3);
+    const bootsBefore = master!.bootCount;
+    const first = await drive(lab, ['all', '--yes'], plan);
+    assert.deepEqual(
+      first.reports.filter((report) => report.status === 'failed'),
+      [],
+    );
+    await master!.waitUntilUp({ afterBoot: bootsBefore, timeoutMs: 120_000 });
+    const second = await drive(lab, ['all', '--yes']);
+    assert.equal(second.code, 0, second.stdout + second.stderr);
+
+    // Add two: found where they answer, saved, set up; the first three are not rebooted.
+    const boots = lab.nodes.map((node) => node.bootCount);
+    const add = await wizard(lab, [
+      'add',
+      '--count',
+      '2',
+      '--reach-at',
+      `${worker3!.dhcpAddress},${worker4!.dhcpAddress}`,
+      '--yes',
+    ]);
+    assert.equal(add.code, 0, add.stdout + add.stderr);
+    assert.deepEqual(add.failed, []);
+    let rows = await savedRows(lab);
+    assert.deepEqual(
+      rows.map((row) => row.hostname),
+      ['master', 'worker1', 'worker2', 'worker3', 'worker4'],
+    );
+    assert.deepEqual(
+      lab.nodes.slice(0, 3).map((node) => node.bootCount),
+      boots.slice(0, 3),
+      'the first three are not rebooted',
+    );
+    await assertSetupHolds(lab, rows);
+    const rerun = await drive(lab, ['all', '--yes']);
+    assert.equal(rerun.code, 0, rerun.stdout + rerun.stderr);
+    assert.deepEqual(
+      rerun.reports.filter((report) => report.status !== 'ok'),
+      [],
+      'a rerun after add changes nothing',
+    );
+
+    // worker2's card wiped: the stock network and name, no ~/.ssh, new host keys; back at DHCP.
+    const oldKey = await publicKeyOf(worker2!);
+    const oldHostKey = (await worker2!.readFile('/etc/ssh/ssh_host_ed25519_key.pub')).trim();
+    const bootOfWiped = worker2!.bootCount;
+    await worker2!.runAsRoot(
+      [
+        'for f in /etc/dhcpcd.conf /etc/hosts; do first=$(ls "$f".pcw-*.bak | sort | head -n 1); cp "$first" "$f"; done',
+        'echo raspberrypi > /etc/hostname',
+        'rm -rf /home/pi/.ssh /etc/ssh/ssh_host_*',
+        'ssh-keygen -A',
+        'reboot',
+      ].join(' && '),
+    );
+    await worker2!.waitUntilUp({ afterBoot: bootOfWiped, timeoutMs: 120_000 });
+    assert.equal(worker2!.address(), worker2!.dhcpAddress);
+    const beforeReplace = lab.nodes.map((node) => node.bootCount);
+    const replace = await wizard(lab, [
+      'replace',
+      'worker2',
+      '--reach-at',
+      worker2!.dhcpAddress,
+      '--yes',
+    ]);
+    assert.equal(replace.code, 0, replace.stdout + replace.stderr);
+    assert.deepEqual(replace.failed, []);
+    assert.match(replace.stderr, /Its host key: ssh-ed25519 SHA256:/);
+    rows = await savedRows(lab);
+    await assertSetupHolds(lab, rows);
+    const newKey = await publicKeyOf(worker2!);
+    assert.notEqual(newKey, oldKey);
+    for (const node of lab.nodes) {
+      const authorized = await node.readFile('/home/pi/.ssh/authorized_keys');
+      assert.ok(!authorized.includes(oldKey), `node ${node.index} no longer trusts the old card`);
+      assert.ok(authorized.includes(newKey), `node ${node.index} trusts the new card`);
+      const known = await node.readFile('/home/pi/.ssh/known_hosts');
+      assert.ok(
+        !known.includes(oldHostKey.split(' ')[1]!),
+        `node ${node.index} forgot the old host key`,
+      );
+    }
+    assert.deepEqual(
+      lab.nodes.map((node, index) => node.bootCount - beforeReplace[index]!),
+      [0, 0, 1, 0, 0],
+      'only the replaced card rebooted',
+    );
+
+    // Remove worker4: its key out of every authorized_keys, its logins refused; nobody reboots.
+    const removedKey = await publicKeyOf(worker4!);
+    const beforeRemove = lab.nodes.map((node) => node.bootCount);
+    const remove = await wizard(lab, ['remove', 'worker4', '--yes']);
+    assert.equal(remove.code, 0, remove.stdout + remove.stderr);
+    assert.deepEqual(remove.failed, []);
+    rows = await savedRows(lab);
+    assert.deepEqual(
+      rows.map((row) => row.hostname),
+      ['master', 'worker1', 'worker2', 'worker3'],
+    );
+    const remaining = lab.nodes.slice(0, 4);
+    await assertSetupHolds(lab, rows, remaining);
+    for (const node of remaining) {
+      const authorized = await node.readFile('/home/pi/.ssh/authorized_keys');
+      assert.ok(!authorized.includes(removedKey), `node ${node.index} no longer trusts worker4`);
+      const hosts = await node.readFile('/etc/hosts');
+      assert.doesNotMatch(hosts, /\tworker4$/m, `node ${node.index}'s hosts block`);
+    }
+    const refused = await worker4!.runAsPi(
+      `ssh -n -o BatchMode=yes -o ConnectTimeout=10 ${master!.address()} hostname`,
+      { timeoutMs: 60_000 },
+    );
+    assert.notEqual(refused.code, 0, 'worker4 can no longer log in to the master');
+    assert.match(refused.stderr, /Permission denied/);
+    assert.deepEqual(
+      lab.nodes.map((node, index) => node.bootCount - beforeRemove[index]!),
+      [0, 0, 0, 0, 0],
+      'nobody rebooted',
+    );
+    const last = await drive(lab, ['all', '--yes']);
+    assert.equal(last.code, 0, last.stdout + last.stderr);
+    assert.deepEqual(
+      last.reports.filter((report) => report.status !== 'ok'),
+      [],
+      'a rerun after remove changes nothing',
+    );
+  });
+});

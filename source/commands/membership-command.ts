@@ -9,11 +9,10 @@ import type {
 } from '../command-line/parse-command-line.js';
 import { probeSsh } from '../discovery/ssh-probe.js';
 import { parseIpv4 } from '../plan/ipv4.js';
-import { type NodeRow, validateRows, validateSettings } from '../plan/plan-cluster.js';
+import { type NodeRow, newRows, validateRows, validateSettings } from '../plan/plan-cluster.js';
 import {
   knownHostKeys,
   knownPublicKey,
-  newRows,
   withAddedRows,
   withoutNode,
   withReplacedNode,
@@ -139,7 +138,7 @@ async function prepareAdd(
   session: SavedSession,
   io: CommandIo,
 ): Promise<Prepared | string> {
-  const made = newRows(session, change.count);
+  const made = newRows(session.settings, session.rows, change.count);
   if (!made.ok) return made.message;
   let added = made.value;
   if (change.reachAt !== undefined) {

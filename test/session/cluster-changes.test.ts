@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { defaultSettings, planCluster, validateRows } from '../../source/plan/plan-cluster.js';
 import {
+  defaultSettings,
   newRows,
+  planCluster,
+  validateRows,
+} from '../../source/plan/plan-cluster.js';
+import {
   withAddedRows,
   withoutNode,
   withReplacedNode,
@@ -37,7 +41,7 @@ const session: SavedSession = {
 
 describe('who is in the cluster', () => {
   test('new rows follow the last: next numbers, names and free addresses', () => {
-    const added = newRows(session, 2);
+    const added = newRows(session.settings, session.rows, 2);
     assert.ok(added.ok);
     assert.deepEqual(
       added.value.map((row) => [row.index, row.hostname, row.address]),
@@ -57,7 +61,7 @@ describe('who is in the cluster', () => {
 
   test('after a removal a new row takes neither the removed name nor a used address', () => {
     const smaller = withoutNode(session, 'worker1');
-    const added = newRows(smaller, 1);
+    const added = newRows(smaller.settings, smaller.rows, 1);
     assert.ok(added.ok);
     assert.deepEqual(
       [added.value[0]!.hostname, added.value[0]!.address],
@@ -72,7 +76,7 @@ describe('who is in the cluster', () => {
         { ...session.rows[2]!, index: 3, hostname: 'worker3', address: '192.168.0.110' },
       ],
     };
-    const next = newRows(crowded, 1);
+    const next = newRows(crowded.settings, crowded.rows, 1);
     assert.ok(next.ok);
     assert.deepEqual(
       [next.value[0]!.hostname, next.value[0]!.address],
@@ -90,10 +94,10 @@ describe('who is in the cluster', () => {
     };
     const small: SavedSession = { ...session, settings: tiny, rows: planCluster(tiny) };
     assert.equal(validateRows(tiny, small.rows).length, 0);
-    const full = newRows(small, 1);
+    const full = newRows(small.settings, small.rows, 1);
     assert.ok(!full.ok);
     assert.match(full.message, /no free address left after 192\.168\.0\.102 for 1 more Pi/);
-    const many = newRows(session, 300);
+    const many = newRows(session.settings, session.rows, 300);
     assert.ok(!many.ok);
     assert.match(many.message, /at most 256 Pis: it has 3, so at most 253 more/);
   });

@@ -199,6 +199,12 @@ export const flagTable: readonly FlagSpec[] = [
     help: "The re-flashed Pi's new SSH host key fingerprint, as ssh-keygen -lf prints it: only that key is trusted (otherwise it is shown and asked, or taken with --yes)",
   },
   {
+    name: 'wipe',
+    type: 'boolean',
+    commands: ['remove'],
+    help: "Also take the wizard's work off the node, if it still answers: its key pair, the cluster's keys and blocks, the machinefile, the hardening (its address and name stay)",
+  },
+  {
     name: 'assign',
     type: 'boolean',
     commands: ['discover'],

@@ -67,7 +67,7 @@ export interface StepsOptions {
 /** Who is in the cluster: `add`, `remove NAME`, `replace NAME`; then every node brought up to date. */
 export type MembershipChange =
   | { kind: 'add'; count: number; reachAt?: string; discover: boolean }
-  | { kind: 'remove'; node: string }
+  | { kind: 'remove'; node: string; wipe: boolean }
   | { kind: 'replace'; node: string; reachAt?: string; discover: boolean; hostKey?: string };
 
 export interface MembershipOptions {
@@ -136,7 +136,7 @@ export const helpText = `
     $ pi-cluster-wizard status [--session NAME]   the saved table and each node's last results
     $ pi-cluster-wizard discover [--subnet CIDR]  find the Pis answering SSH and where they are now
     $ pi-cluster-wizard add [--count N]           add Pis after the last, then bring every node up to date
-    $ pi-cluster-wizard remove NAME               take a node out: its key from every authorized_keys
+    $ pi-cluster-wizard remove NAME [--wipe]      take a node out: its key from every authorized_keys
     $ pi-cluster-wizard replace NAME              a re-flashed card: confirm its new host key, set it up
 
   Run it in a terminal on the Raspberry Pi that will be the master (e.g. after ssh pi@<master>).
@@ -351,7 +351,7 @@ function membershipCommandLine(
       );
     change =
       command === 'remove'
-        ? { kind: 'remove', node }
+        ? { kind: 'remove', node, wipe: values.wipe === true }
         : {
             kind: 'replace',
             node,

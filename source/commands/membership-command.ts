@@ -8,6 +8,7 @@ import type {
   StepsOptions,
 } from '../command-line/parse-command-line.js';
 import { probeSsh } from '../discovery/ssh-probe.js';
+import { wipeRemovedNode } from '../engine/wipe-removed-node.js';
 import { parseIpv4 } from '../plan/ipv4.js';
 import { type NodeRow, newRows, validateRows, validateSettings } from '../plan/plan-cluster.js';
 import {
@@ -25,7 +26,14 @@ import { stepIds } from '../steps/step.js';
 import { defaultKnownHostsPath, rewriteHostKeys } from '../transport/host-keys.js';
 import { sshFingerprint } from '../transport/known-hosts.js';
 import { exitCodes } from './exit-codes.js';
-import { ask, type CommandIo, findWhereRowsAnswer, runCommand } from './run-command.js';
+import {
+  ask,
+  type CommandIo,
+  findWhereRowsAnswer,
+  type KnownPassword,
+  readRunPassword,
+  runCommand,
+} from './run-command.js';
 
 const processIo: CommandIo = {
   stdin: process.stdin,
@@ -89,6 +97,32 @@ export async function membershipCommand(
   }
   const saveProblem = sessionFile.save(prepared.session);
   if (saveProblem) return fail(saveProblem, exitCodes.notDone);
+  // --wipe reaches the node before its host keys are forgotten (else it would be trusted anew).
+  let preset: { password: KnownPassword } | undefined;
+  const { change } = options;
+  if (change.kind === 'remove' && change.wipe) {
+    const read = await readRunPassword(options, io, session.settings.user, true);
+    if (read === 'interrupted') return exitCodes.SIGINT;
+    if (read && 'problem' in read) return fail(read.problem);
+    preset = { password: read ?? { known: undefined } };
+    const row = session.rows.find((each) => each.hostname === change.node)!;
+    const wiped = await wipeRemovedNode({
+      settings: session.settings,
+      row,
+      ...(preset.password.known === undefined ? {} : { password: preset.password.known }),
+      knownHostsPath,
+      clusterKeys: clusterKeysOf(session),
+    });
+    if (wiped.ok) {
+      io.stderr.write(
+        `On ${row.hostname}: ${wiped.said.length > 0 ? wiped.said.join('; ') : 'nothing of the wizard was left'}.\n`,
+      );
+    } else {
+      io.stderr.write(
+        `${row.hostname} was not wiped: ${wiped.message}\nIt is out of the cluster all the same; to wipe it later, remove its ~/.ssh/id_ed25519* and the pi-cluster-wizard blocks by hand.\n`,
+      );
+    }
+  }
   const backup = prepared.apply?.();
   if (backup) io.stderr.write(`${knownHostsPath} changed; the old one is ${backup}\n`);
   if (options.change.kind === 'add' && !options.yes) {
@@ -117,7 +151,16 @@ export async function membershipCommand(
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     confirmed: true,
   };
-  return runCommand(run, io);
+  return runCommand(run, io, preset);
+}
+
+/** Every public key the wizard fanned in, for nodes in the cluster or since retired. */
+function clusterKeysOf(session: SavedSession): string[] {
+  const memory = session.run?.memory;
+  return [
+    ...Object.values(memory?.nodes ?? {}).flatMap((node) => node.publicKey ?? []),
+    ...(memory?.retiredKeys ?? []),
+  ];
 }
 
 async function prepare(
@@ -129,7 +172,8 @@ async function prepare(
   if (change.kind === 'add') return prepareAdd(change, session, io);
   const row = workerRow(session, change.node, change.kind === 'remove' ? 'remove' : 'replace');
   if (!row.ok) return row.message;
-  if (change.kind === 'remove') return prepareRemove(row.value, session, knownHostsPath);
+  if (change.kind === 'remove')
+    return prepareRemove(row.value, session, knownHostsPath, change.wipe);
   return prepareReplace(change, row.value, session, io, knownHostsPath);
 }
 
@@ -165,7 +209,12 @@ async function prepareAdd(
   };
 }
 
-function prepareRemove(row: NodeRow, session: SavedSession, knownHostsPath: string): Prepared {
+function prepareRemove(
+  row: NodeRow,
+  session: SavedSession,
+  knownHostsPath: string,
+  wipe: boolean,
+): Prepared {
   const key = knownPublicKey(session, row.hostname);
   const parsed = key === undefined ? undefined : parsePublicKey(key);
   const said = [
@@ -173,7 +222,11 @@ function prepareRemove(row: NodeRow, session: SavedSession, knownHostsPath: stri
     parsed
       ? `Its public key (${parsed.type} ${sshFingerprint(Buffer.from(parsed.blob, 'base64'))} ${parsed.comment}) goes from every authorized_keys, now and at every later run (a node that is off now loses it then); nothing else in them changes.`
       : `warning: no run recorded ${row.hostname}'s public key (runs before this version did not), so it stays in the other nodes' authorized_keys: remove its line by hand (ssh-keygen -lf ~/.ssh/authorized_keys lists them).`,
-    `Its host keys are forgotten in ${knownHostsPath}. ${row.hostname} itself is not changed.`,
+    `Its host keys are forgotten in ${knownHostsPath}. ${
+      wipe
+        ? `On ${row.hostname} itself, if it answers: its key pair, the cluster's keys and blocks, the machinefile and the hardening go; its static address and name stay.`
+        : `${row.hostname} itself is not changed (--wipe would take the wizard's work off it).`
+    }`,
   ];
   return {
     session: withoutNode(session, row.hostname),

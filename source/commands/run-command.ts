@@ -53,6 +53,8 @@ type Cluster = { settings: ClusterSettings; rows: NodeRow[] };
 export async function runCommand(
   options: StepsOptions,
   io: CommandIo = processIo,
+  /** A password already read for this command (remove --wipe needed it first). */
+  preset?: { password: KnownPassword },
 ): Promise<number> {
   const fail = (message: string) => {
     io.stderr.write(`${message}\n`);
@@ -138,24 +140,12 @@ export async function runCommand(
     }
   }
 
-  let password: { known: string | undefined } | undefined;
-  if (options.passwordFile) {
-    const read = readPasswordFile(options.passwordFile);
-    if (!read.ok) return fail(read.message);
-    if (read.warning) io.stderr.write(`warning: ${read.warning}\n`);
-    password = { known: read.password };
-  } else if (!interactive) {
-    const read = await readPasswordFromPipe(io.stdin);
-    password = { known: read.ok ? read.password : undefined };
-  } else if (!screens) {
-    const read = await promptPassword(
-      io.stdin as ReadStream,
-      io.stderr,
-      `Password of ${session.settings.user} on the Pis (for SSH and sudo; not shown, not saved; Enter for none): `,
-    );
-    if (read === 'interrupted') return exitCodes.SIGINT;
-    password = { known: read.ok ? read.password : undefined };
-  }
+  const read = preset?.password
+    ? preset.password
+    : await readRunPassword(options, io, session.settings.user, !screens);
+  if (read === 'interrupted') return exitCodes.SIGINT;
+  if (read && 'problem' in read) return fail(read.problem);
+  const password = read;
 
   const journal = sessionRunJournal(sessionFile, session, (problem) =>
     io.stderr.write(`${problem}\n`),
@@ -213,6 +203,40 @@ export async function runCommand(
   } finally {
     interrupts.dispose();
   }
+}
+
+/** The login password as read for a run: known, or undefined (none: logins by key, sudo without). */
+export type KnownPassword = { known: string | undefined };
+
+/**
+ * The password as a run reads it: from --password-file, from standard input when it is a pipe, or
+ * typed at a hidden prompt at a terminal (unless `prompt` is false: the screens ask it themselves,
+ * and this gives undefined).
+ */
+export async function readRunPassword(
+  options: { passwordFile?: string },
+  io: CommandIo,
+  user: string,
+  prompt: boolean,
+): Promise<KnownPassword | { problem: string } | 'interrupted' | undefined> {
+  if (options.passwordFile) {
+    const read = readPasswordFile(options.passwordFile);
+    if (!read.ok) return { problem: read.message };
+    if (read.warning) io.stderr.write(`warning: ${read.warning}\n`);
+    return { known: read.password };
+  }
+  if (!io.stdin.isTTY) {
+    const read = await readPasswordFromPipe(io.stdin);
+    return { known: read.ok ? read.password : undefined };
+  }
+  if (!prompt) return undefined;
+  const read = await promptPassword(
+    io.stdin as ReadStream,
+    io.stderr,
+    `Password of ${user} on the Pis (for SSH and sudo; not shown, not saved; Enter for none): `,
+  );
+  if (read === 'interrupted') return read;
+  return { known: read.ok ? read.password : undefined };
 }
 
 /** The given cluster as the session: the same plan keeps what earlier runs learned. */

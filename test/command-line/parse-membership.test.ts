@@ -40,7 +40,11 @@ describe('add, remove and replace on the command line', () => {
     );
     assert.deepEqual(parseCommandLine(['remove', 'worker4', '--password-file', 'pw'], {}), {
       kind: 'membership',
-      options: { ...common, passwordFile: 'pw', change: { kind: 'remove', node: 'worker4' } },
+      options: {
+        ...common,
+        passwordFile: 'pw',
+        change: { kind: 'remove', node: 'worker4', wipe: false },
+      },
     });
     const pin = `SHA256:${'A'.repeat(43)}`;
     assert.deepEqual(

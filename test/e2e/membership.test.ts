@@ -135,12 +135,15 @@ describe('the cluster after its first setup: add, replace, remove', { timeout: 1
       'only the replaced card rebooted',
     );
 
-    // Remove worker4: its key out of every authorized_keys, its logins refused; nobody reboots.
+    // Remove worker4 with --wipe: its key out of every authorized_keys (a copy of its key is then
+    // refused by every node), the wizard's work off it; nobody reboots.
     const removedKey = await publicKeyOf(worker4!);
+    await worker4!.runAsRoot('cp /home/pi/.ssh/id_ed25519 /root/old-cluster-key');
     const beforeRemove = lab.nodes.map((node) => node.bootCount);
-    const remove = await wizard(lab, ['remove', 'worker4', '--yes']);
+    const remove = await wizard(lab, ['remove', 'worker4', '--wipe', '--yes']);
     assert.equal(remove.code, 0, remove.stdout + remove.stderr);
     assert.deepEqual(remove.failed, []);
+    assert.match(remove.stderr, /On worker4: .*id_ed25519 removed/);
     rows = await savedRows(lab);
     assert.deepEqual(
       rows.map((row) => row.hostname),
@@ -153,13 +156,21 @@ describe('the cluster after its first setup: add, replace, remove', { timeout: 1
       assert.ok(!authorized.includes(removedKey), `node ${node.index} no longer trusts worker4`);
       const hosts = await node.readFile('/etc/hosts');
       assert.doesNotMatch(hosts, /\tworker4$/m, `node ${node.index}'s hosts block`);
+      const refused = await worker4!.runAsRoot(
+        `ssh -n -i /root/old-cluster-key -o BatchMode=yes -o StrictHostKeyChecking=no -o ConnectTimeout=10 pi@${node.address()} hostname`,
+        { timeoutMs: 60_000 },
+      );
+      assert.notEqual(refused.code, 0, `worker4's old key is refused by node ${node.index}`);
+      assert.match(refused.stderr, /Permission denied/);
     }
-    const refused = await worker4!.runAsPi(
-      `ssh -n -o BatchMode=yes -o ConnectTimeout=10 ${master!.address()} hostname`,
-      { timeoutMs: 60_000 },
+    // The wizard's work is off worker4; it keeps its address and name.
+    assert.equal(worker4!.address(), lab.staticAddress(104));
+    assert.equal(await worker4!.hostname(), 'worker4');
+    const left = await worker4!.runAsRoot(
+      'ls /home/pi/.ssh; grep -c pi-cluster-wizard /etc/hosts /home/pi/.ssh/known_hosts; grep -c ssh- /home/pi/.ssh/authorized_keys',
     );
-    assert.notEqual(refused.code, 0, 'worker4 can no longer log in to the master');
-    assert.match(refused.stderr, /Permission denied/);
+    assert.doesNotMatch(left.stdout, /id_ed25519/);
+    assert.match(left.stdout, /\/etc\/hosts:0\n\/home\/pi\/\.ssh\/known_hosts:0\n0\n/);
     assert.deepEqual(
       lab.nodes.map((node, index) => node.bootCount - beforeRemove[index]!),
       [0, 0, 0, 0, 0],

@@ -22,6 +22,8 @@ describe('export on a cluster the wizard set up', { timeout: 300_000 }, () => {
     await master.waitUntilUp({ afterBoot: bootsBefore, timeoutMs: 120_000 });
     const second = await drive(lab, ['all', '--yes']);
     assert.equal(second.code, 0, second.stdout + second.stderr);
+    // Every login verified: the run's last words name export.
+    assert.match(second.summary?.message ?? '', /pi-cluster-wizard export ansible\|hosts/);
 
     const exported = await master.runAsPi(`node ${cli} export ansible --output ~/inventory.yml`);
     assert.equal(exported.code, 0, exported.stderr);

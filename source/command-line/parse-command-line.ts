@@ -192,15 +192,8 @@ const usage = (message: string): CommandLine => ({
   stderr: `${message}\nRun pi-cluster-wizard --help to see the options.\n`,
 });
 
-const commandNames = new Set<string>([
-  'run',
-  'status',
-  'discover',
-  'add',
-  'remove',
-  'replace',
-  'export',
-]);
+/** The commands by name: every one but the wizard, which is no name at all. */
+const commandNames = new Set<string>(every.filter((name) => name !== 'wizard'));
 
 /** --concurrency N: a whole number from 1 to maxConcurrency, or why not. */
 function parseConcurrency(

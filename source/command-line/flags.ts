@@ -2,7 +2,15 @@
 // goes with which command. Add a flag here and nowhere else.
 import { defaultConcurrency } from '../engine/run-on-nodes.js';
 
-export type CommandName = 'wizard' | 'run' | 'status' | 'discover' | 'add' | 'remove' | 'replace';
+export type CommandName =
+  | 'wizard'
+  | 'run'
+  | 'status'
+  | 'discover'
+  | 'add'
+  | 'remove'
+  | 'replace'
+  | 'export';
 
 export interface FlagSpec {
   name: string;
@@ -29,6 +37,7 @@ export const every: readonly CommandName[] = [
   'add',
   'remove',
   'replace',
+  'export',
 ];
 /** The commands that change who is in the cluster, then bring every node up to date (run all). */
 const membership: readonly CommandName[] = ['add', 'remove', 'replace'];
@@ -209,6 +218,13 @@ export const flagTable: readonly FlagSpec[] = [
     type: 'boolean',
     commands: ['discover'],
     help: 'Save the suggested assignment (found machines to rows) without asking',
+  },
+  {
+    name: 'output',
+    type: 'string',
+    commands: ['export'],
+    value: { what: 'file', placeholder: 'FILE', example: '~/inventory.yml' },
+    help: 'Write the export to FILE instead of standard output: replaced atomically, with a timestamped backup of the previous version beside it; unchanged when it already holds the same',
   },
   { name: 'help', short: 'h', type: 'boolean', commands: every, help: 'Show this help' },
   { name: 'version', type: 'boolean', commands: every, help: 'Show the version' },

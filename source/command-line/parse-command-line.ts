@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import packageJson from '../../package.json' with { type: 'json' };
 import { exitCodes } from '../commands/exit-codes.js';
+import { type ExportKind, exportKinds, isExportKind } from '../commands/export-formats.js';
 import { defaultConcurrency } from '../engine/run-on-nodes.js';
 import { sessionNameProblem } from '../session/session-name.js';
 import { isStepId, type StepId, stepIds } from '../steps/step.js';
@@ -92,12 +93,21 @@ export interface DiscoverOptions {
   json: boolean;
 }
 
+/** `export KIND`: the saved cluster in another tool's format, printed or written to a file. */
+export interface ExportOptions {
+  sessionName: string;
+  kind: ExportKind;
+  /** --output: the file to write (replaced atomically, with a backup); stdout when not given. */
+  output?: string;
+}
+
 export type CommandLine =
   | { kind: 'wizard'; options: WizardOptions }
   | { kind: 'run'; options: StepsOptions }
   | { kind: 'status'; sessionName: string; json: boolean }
   | { kind: 'discover'; options: DiscoverOptions }
   | { kind: 'membership'; options: MembershipOptions }
+  | { kind: 'export'; options: ExportOptions }
   | { kind: 'exit'; exitCode: number; stdout?: string; stderr?: string };
 
 const helpWidth = 100;
@@ -138,6 +148,7 @@ export const helpText = `
     $ pi-cluster-wizard add [--count N]           add Pis after the last, then bring every node up to date
     $ pi-cluster-wizard remove NAME [--wipe]      take a node out: its key from every authorized_keys
     $ pi-cluster-wizard replace NAME              a re-flashed card: confirm its new host key, set it up
+    $ pi-cluster-wizard export KIND [options]     the cluster for Ansible, /etc/hosts, MPI or ssh
 
   Run it in a terminal on the Raspberry Pi that will be the master (e.g. after ssh pi@<master>).
   It walks through the guide's network lookup table: how many Pis, their static addresses and
@@ -161,6 +172,11 @@ ${flagsOf(only('discover'))}
   Options of add, remove and replace (each then runs all, as run all --yes would, on every node)
 ${flagsOf((flag) => flag.commands !== every && ['add', 'remove', 'replace'].some((name) => flag.commands.includes(name as CommandName)))}
 
+  Options of export
+    KIND            ansible (an inventory: groups masters and workers), hosts (the /etc/hosts
+                    block), mpi (MPICH's machinefile, host:processors), ssh-config (Host entries)
+${flagsOf(only('export'))}
+
   Exit codes
     ${exitCodes.done} done, ${exitCodes.notDone} stopped without doing what was asked, ${exitCodes.usage} usage error or no terminal,
     ${exitCodes.nodesFailed} some Pis failed (the others finished), ${exitCodes.SIGHUP} the terminal closed (SIGHUP),
@@ -176,7 +192,8 @@ const usage = (message: string): CommandLine => ({
   stderr: `${message}\nRun pi-cluster-wizard --help to see the options.\n`,
 });
 
-const commandNames = new Set<string>(['run', 'status', 'discover', 'add', 'remove', 'replace']);
+/** The commands by name: every one but the wizard, which is no name at all. */
+const commandNames = new Set<string>(every.filter((name) => name !== 'wizard'));
 
 /** --concurrency N: a whole number from 1 to maxConcurrency, or why not. */
 function parseConcurrency(
@@ -252,7 +269,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const [first, ...rest] = positionals;
   if (first !== undefined && !commandNames.has(first)) {
     return usage(
-      `Unknown command: ${first}. The commands are run, status, discover, add, remove and replace (or none, for the wizard).`,
+      `Unknown command: ${first}. The commands are run, status, discover, add, remove, replace and export (or none, for the wizard).`,
     );
   }
   const command: CommandName = (first as CommandName | undefined) ?? 'wizard';
@@ -305,6 +322,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   if (command === 'add' || command === 'remove' || command === 'replace')
     return membershipCommandLine(command, values, rest, { sessionName, color, engine });
+  if (command === 'export')
+    return exportCommandLine(rest, sessionName, values.output as string | undefined);
   return runCommandLine(values, rest, { sessionName, color, dryRun, engine });
 }
 
@@ -373,6 +392,24 @@ function membershipCommandLine(
       color: common.color,
       ...common.engine,
     },
+  };
+}
+
+function exportCommandLine(
+  rest: string[],
+  sessionName: string,
+  output: string | undefined,
+): CommandLine {
+  const kinds = `${exportKinds.slice(0, -1).join(', ')} or ${exportKinds.at(-1)}`;
+  const [kind, ...extra] = rest;
+  if (kind === undefined)
+    return usage(`export needs what to export: ${kinds}, e.g. pi-cluster-wizard export ansible`);
+  if (!isExportKind(kind)) return usage(`Unknown export: ${kind}. It can be ${kinds}.`);
+  if (extra.length > 0)
+    return usage(`export takes one of ${kinds}, nothing more (got also: ${extra.join(' ')})`);
+  return {
+    kind: 'export',
+    options: { sessionName, kind, ...(output === undefined ? {} : { output }) },
   };
 }
 

@@ -138,7 +138,7 @@ describe('parseCommandLine', () => {
       [['--force', '-x'], /^Unknown options: --force -x\n/],
       [
         ['extra'],
-        /^Unknown command: extra\. The commands are run, status, discover, add, remove and replace/,
+        /^Unknown command: extra\. The commands are run, status, discover, add, remove, replace and export/,
       ],
       [
         ['run', 'keyz'],

@@ -70,7 +70,7 @@ describe('add, remove and replace on the command line', () => {
     refused(['remove', 'worker1', '--count', '2'], /--count goes only with: pi-cluster-wizard add/);
     refused(['remove', 'worker1', '--dry-run'], /--dry-run goes only with/);
     refused(['status', '--yes'], /--yes goes only with/);
-    refused(['grow'], /The commands are run, status, discover, add, remove and replace/);
+    refused(['grow'], /The commands are run, status, discover, add, remove, replace and export/);
   });
 
   test('--help names the commands and their options', () => {

@@ -1,10 +1,12 @@
 // Issue #16 end to end on the fake Pi lab: a cluster of three set up, two Pis added (the first
 // three not rebooted), a worker's card wiped and replaced (its old key gone everywhere), a worker
 // removed (its key gone from every authorized_keys, its logins refused), each time with the N×N
-// logins checked by plain OpenSSH and a rerun that changes nothing.
+// logins checked by plain OpenSSH and a rerun that changes nothing; then the cluster handed on
+// (export: Ansible pings every node through the inventory, the machinefile and hosts fragment).
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { NodeRow } from '../../source/plan/plan-cluster.js';
+import { managedBlockMarkers } from '../../source/transport/managed-block.js';
 import { type Lab, type LabNode, startLab } from '../lab/lab.js';
 import { assertSetupHolds } from './assert-setup.js';
 import { cli, drive, labPlan, parseJsonLines } from './drive.js';
@@ -182,6 +184,59 @@ describe('the cluster after its first setup: add, replace, remove', { timeout: 1
       last.reports.filter((report) => report.status !== 'ok'),
       [],
       'a rerun after remove changes nothing',
+    );
+
+    // Hand it on: Ansible pings every node through the exported inventory (with the keys the
+    // wizard set up), the machinefile has each node's nproc, the hosts fragment is the master's.
+    assert.match(last.summary?.message ?? '', /pi-cluster-wizard export ansible\|hosts/);
+    const exported = await master!.runAsPi(`node ${cli} export ansible --output ~/inventory.yml`);
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.match(exported.stderr, /^Wrote \/home\/pi\/inventory\.yml\.$/m);
+    const again = await master!.runAsPi(`node ${cli} export ansible --output ~/inventory.yml`);
+    assert.match(again.stderr, /already holds this export: nothing written/);
+    const ansible = { ANSIBLE_PYTHON_INTERPRETER: 'auto_silent', ANSIBLE_NOCOLOR: '1' };
+    const ping = await master!.runAsPi('ansible all -i ~/inventory.yml -m ping -o', {
+      timeoutMs: 120_000,
+      env: ansible,
+    });
+    assert.equal(ping.code, 0, ping.stdout + ping.stderr);
+    for (const row of rows)
+      assert.match(
+        ping.stdout,
+        new RegExp(`^${row.hostname} \\| SUCCESS => .*"ping": "pong"`, 'm'),
+      );
+    const where = await master!.runAsPi(
+      "ansible workers -i ~/inventory.yml -m command -a 'hostname -I' -o",
+      { timeoutMs: 60_000, env: ansible },
+    );
+    assert.equal(where.code, 0, where.stdout + where.stderr);
+    assert.match(
+      where.stdout,
+      new RegExp(
+        `^worker1 \\| CHANGED \\| rc=0 \\| \\(stdout\\) .*${rows[1]!.address.replaceAll('.', '\\.')}`,
+        'm',
+      ),
+    );
+    const mpi = await master!.runAsPi(`node ${cli} export mpi`);
+    assert.equal(mpi.code, 0, mpi.stderr);
+    assert.equal(mpi.stderr, '', "preflight learned every node's processors");
+    const processors = await Promise.all(
+      remaining.map(async (node) => (await node.runAsPi('nproc')).stdout.trim()),
+    );
+    assert.equal(
+      mpi.stdout,
+      rows.map((row, index) => `${row.hostname}:${processors[index]}\n`).join(''),
+    );
+    const hosts = await master!.runAsPi(`node ${cli} export hosts`);
+    assert.equal(hosts.code, 0, hosts.stderr);
+    const { begin, end } = managedBlockMarkers('pi-cluster-network');
+    const etcHosts = await master!.readFile('/etc/hosts');
+    assert.equal(
+      hosts.stdout,
+      etcHosts.slice(
+        etcHosts.indexOf(`${begin}\n`) + begin.length + 1,
+        etcHosts.indexOf(`${end}\n`),
+      ),
     );
   });
 });

@@ -16,6 +16,13 @@ if (commandLine.kind === 'exit') {
 } else if (commandLine.kind === 'discover') {
   const { discoverCommand } = await import('./commands/discover-command.js');
   process.exitCode = await discoverCommand(commandLine.options);
+} else if (commandLine.kind === 'membership') {
+  if (!commandLine.options.color) process.env.FORCE_COLOR = '0';
+  const { membershipCommand } = await import('./commands/membership-command.js');
+  process.exitCode = await membershipCommand(commandLine.options);
+} else if (commandLine.kind === 'export') {
+  const { exportCommand } = await import('./commands/export-command.js');
+  process.exitCode = await exportCommand(commandLine.options);
 } else if (commandLine.kind === 'run') {
   if (!commandLine.options.color) process.env.FORCE_COLOR = '0';
   const { runCommand } = await import('./commands/run-command.js');

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # mpich: the second guide's `mpiexec … hostname` check runs for real in the end-to-end tests.
-debian_packages=(openssh-server openssh-client sudo tmux iproute2 util-linux procps mpich)
+# ansible-core: `export ansible` is read back by ansible-inventory and pinged through on the lab.
+debian_packages=(openssh-server openssh-client sudo tmux iproute2 util-linux procps mpich ansible-core)
 missing=()
 for p in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

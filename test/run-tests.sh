@@ -12,6 +12,7 @@ longest=(
   test/faults/step-faults.test.ts
   test/e2e/terminal-run.test.ts
   test/e2e/setup.test.ts
+  test/e2e/membership.test.ts
   test/faults/sigkill-resume.test.ts
   test/e2e/cloud-init.test.ts
   test/e2e/reboot-refusals.test.ts

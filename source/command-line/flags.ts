@@ -2,7 +2,18 @@
 // goes with which command. Add a flag here and nowhere else.
 import { defaultConcurrency } from '../engine/run-on-nodes.js';
 
-export type CommandName = 'wizard' | 'run' | 'status' | 'discover' | 'exec' | 'shutdown' | 'reboot';
+export type CommandName =
+  | 'wizard'
+  | 'run'
+  | 'status'
+  | 'discover'
+  | 'add'
+  | 'remove'
+  | 'replace'
+  | 'export'
+  | 'exec'
+  | 'shutdown'
+  | 'reboot';
 
 export interface FlagSpec {
   name: string;
@@ -20,19 +31,22 @@ export interface FlagSpec {
 /** The most --concurrency takes: more Pis at once than this only crowd the master's network. */
 export const maxConcurrency = 64;
 
-const every: readonly CommandName[] = [
+/** Every command: flags with exactly this list are "options of every command". */
+export const every: readonly CommandName[] = [
   'wizard',
   'run',
   'status',
   'discover',
+  'add',
+  'remove',
+  'replace',
+  'export',
   'exec',
   'shutdown',
   'reboot',
 ];
-
-/** Whether the flag goes with every command (the help lists it once, not under each command). */
-export const goesWithEveryCommand = (flag: FlagSpec): boolean =>
-  every.every((command) => flag.commands.includes(command));
+/** The commands that change who is in the cluster, then bring every node up to date (run all). */
+const membership: readonly CommandName[] = ['add', 'remove', 'replace'];
 
 export const flagTable: readonly FlagSpec[] = [
   {
@@ -57,7 +71,7 @@ export const flagTable: readonly FlagSpec[] = [
   {
     name: 'concurrency',
     type: 'string',
-    commands: ['wizard', 'run', 'exec'],
+    commands: ['wizard', 'run', ...membership, 'exec'],
     value: { what: 'number of Pis at once', placeholder: 'N', example: '4' },
     help: `Work on at most N Pis at once (1 to ${maxConcurrency}; default ${defaultConcurrency}); fewer for a slow network, 1 for one Pi and one login at a time`,
   },
@@ -79,19 +93,19 @@ export const flagTable: readonly FlagSpec[] = [
     name: 'yes',
     short: 'y',
     type: 'boolean',
-    commands: ['run', 'exec', 'shutdown', 'reboot'],
-    help: 'Do not ask before changing the Pis (run, shutdown, reboot), and print plain lines instead of screens (needed when there is no terminal)',
+    commands: ['run', ...membership, 'exec', 'shutdown', 'reboot'],
+    help: 'Do not ask before changing the Pis (exec asks nothing), and print plain lines instead of screens (needed when there is no terminal)',
   },
   {
     name: 'json',
     type: 'boolean',
-    commands: ['run', 'status', 'discover', 'exec', 'shutdown', 'reboot'],
+    commands: ['run', 'status', 'discover', ...membership, 'exec', 'shutdown', 'reboot'],
     help: 'For scripts (see the README): run, exec, shutdown and reboot print one JSON object per line for every event and a summary at the end; status and discover print one JSON object',
   },
   {
     name: 'password-file',
     type: 'string',
-    commands: ['run', 'exec', 'shutdown', 'reboot'],
+    commands: ['run', ...membership, 'exec', 'shutdown', 'reboot'],
     value: { what: 'file', placeholder: 'FILE', example: '~/.pw' },
     help: "The login password (also sudo's) from the first line of FILE; otherwise it is read from standard input when that is a pipe, or typed where it is not shown",
   },
@@ -147,19 +161,19 @@ export const flagTable: readonly FlagSpec[] = [
   {
     name: 'reach-at',
     type: 'string',
-    commands: ['run'],
+    commands: ['run', 'add', 'replace'],
     value: {
       what: 'list of addresses',
       placeholder: 'ADDR,ADDR,…',
       example: '192.168.0.23,192.168.0.31',
     },
-    help: 'With --nodes: where each Pi answers now, in order from the master (default: its static address)',
+    help: 'run (with --nodes): where each Pi answers now, in order from the master (default: its static address). add: where each new Pi answers now, in order. replace: where the re-flashed Pi answers now',
   },
   {
     name: 'discover',
     type: 'boolean',
-    commands: ['run'],
-    help: 'With --nodes: find where each Pi answers now by scanning the subnet (as discover --assign does)',
+    commands: ['run', 'add', 'replace'],
+    help: 'run (with --nodes), add, replace: find where each Pi answers now by scanning the subnet (as discover --assign does); add and replace do this unless --reach-at is given',
   },
   {
     name: 'mpi',
@@ -182,8 +196,28 @@ export const flagTable: readonly FlagSpec[] = [
   {
     name: 'fix-cloned-cards',
     type: 'boolean',
-    commands: ['run'],
+    commands: ['run', 'add', 'replace'],
     help: 'Give nodes copied from one SD card their own SSH host keys and machine-id',
+  },
+  {
+    name: 'count',
+    type: 'string',
+    commands: ['add'],
+    value: { what: 'number of Pis', placeholder: 'N', example: '2' },
+    help: 'How many Pis to add after the last (default 1)',
+  },
+  {
+    name: 'host-key',
+    type: 'string',
+    commands: ['replace'],
+    value: { what: 'host key fingerprint', placeholder: 'SHA256:…', example: 'SHA256:Yx3…' },
+    help: "The re-flashed Pi's new SSH host key fingerprint, as ssh-keygen -lf prints it: only that key is trusted (otherwise it is shown and asked, or taken with --yes)",
+  },
+  {
+    name: 'wipe',
+    type: 'boolean',
+    commands: ['remove'],
+    help: "Also take the wizard's work off the node, if it still answers: its key pair, the cluster's keys and blocks, the machinefile, the hardening (its address and name stay)",
   },
   {
     name: 'sudo',
@@ -196,6 +230,13 @@ export const flagTable: readonly FlagSpec[] = [
     type: 'boolean',
     commands: ['discover'],
     help: 'Save the suggested assignment (found machines to rows) without asking',
+  },
+  {
+    name: 'output',
+    type: 'string',
+    commands: ['export'],
+    value: { what: 'file', placeholder: 'FILE', example: '~/inventory.yml' },
+    help: 'Write the export to FILE instead of standard output: replaced atomically, with a timestamped backup of the previous version beside it; unchanged when it already holds the same',
   },
   { name: 'help', short: 'h', type: 'boolean', commands: every, help: 'Show this help' },
   { name: 'version', type: 'boolean', commands: every, help: 'Show the version' },

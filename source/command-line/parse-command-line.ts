@@ -4,15 +4,16 @@
 import { parseArgs } from 'node:util';
 import packageJson from '../../package.json' with { type: 'json' };
 import { exitCodes } from '../commands/exit-codes.js';
+import { type ExportKind, exportKinds, isExportKind } from '../commands/export-formats.js';
 import { defaultConcurrency } from '../engine/run-on-nodes.js';
 import { sessionNameProblem } from '../session/session-name.js';
 import { isStepId, type StepId, stepIds } from '../steps/step.js';
 import {
   type CommandName,
+  every,
   type FlagSpec,
   flagsByName,
   flagTable,
-  goesWithEveryCommand,
   maxConcurrency,
   planFlags,
 } from './flags.js';
@@ -60,6 +61,25 @@ export interface StepsOptions {
   color: boolean;
   /** --concurrency: how many Pis the engine works on at once (its default when not given). */
   concurrency?: number;
+  /** The person already said yes to what this run is for (add, remove, replace): ask nothing more. */
+  confirmed?: boolean;
+}
+
+/** Who is in the cluster: `add`, `remove NAME`, `replace NAME`; then every node brought up to date. */
+export type MembershipChange =
+  | { kind: 'add'; count: number; reachAt?: string; discover: boolean }
+  | { kind: 'remove'; node: string; wipe: boolean }
+  | { kind: 'replace'; node: string; reachAt?: string; discover: boolean; hostKey?: string };
+
+export interface MembershipOptions {
+  sessionName: string;
+  change: MembershipChange;
+  yes: boolean;
+  json: boolean;
+  passwordFile?: string;
+  fixClonedCards: boolean;
+  color: boolean;
+  concurrency?: number;
 }
 
 /** `discover`: scan a subnet for machines answering SSH and assign them to the table's rows. */
@@ -71,6 +91,14 @@ export interface DiscoverOptions {
   assign: boolean;
   /** --json: one JSON object on stdout instead of lines (never asks; saves only with --assign). */
   json: boolean;
+}
+
+/** `export KIND`: the saved cluster in another tool's format, printed or written to a file. */
+export interface ExportOptions {
+  sessionName: string;
+  kind: ExportKind;
+  /** --output: the file to write (replaced atomically, with a backup); stdout when not given. */
+  output?: string;
 }
 
 /** `exec -- COMMAND…`: one command on every node (or the --node ones), in parallel. */
@@ -106,6 +134,8 @@ export type CommandLine =
   | { kind: 'run'; options: StepsOptions }
   | { kind: 'status'; sessionName: string; json: boolean }
   | { kind: 'discover'; options: DiscoverOptions }
+  | { kind: 'membership'; options: MembershipOptions }
+  | { kind: 'export'; options: ExportOptions }
   | { kind: 'exec'; options: ExecOptions }
   | { kind: 'power'; options: PowerOptions }
   | { kind: 'exit'; exitCode: number; stdout?: string; stderr?: string };
@@ -137,7 +167,7 @@ const flagsOf = (test: (flag: FlagSpec) => boolean) =>
   flagTable.filter(test).map(flagHelp).join('\n');
 
 const only = (command: CommandName) => (flag: FlagSpec) =>
-  flag.commands.includes(command) && !goesWithEveryCommand(flag);
+  flag.commands.includes(command) && flag.commands !== every;
 
 export const helpText = `
   Usage
@@ -145,6 +175,10 @@ export const helpText = `
     $ pi-cluster-wizard run [STEP|all] [options]  run steps: screens at a terminal, else a line per node
     $ pi-cluster-wizard status [--session NAME]   the saved table and each node's last results
     $ pi-cluster-wizard discover [--subnet CIDR]  find the Pis answering SSH and where they are now
+    $ pi-cluster-wizard add [--count N]           add Pis after the last, then bring every node up to date
+    $ pi-cluster-wizard remove NAME [--wipe]      take a node out: its key from every authorized_keys
+    $ pi-cluster-wizard replace NAME              a re-flashed card: confirm its new host key, set it up
+    $ pi-cluster-wizard export KIND [options]     the cluster for Ansible, /etc/hosts, MPI or ssh
     $ pi-cluster-wizard exec [options] -- COMMAND…
                                                   run a command on every node; same outputs grouped
     $ pi-cluster-wizard shutdown|reboot [options] every worker at once, then the master last
@@ -154,7 +188,7 @@ export const helpText = `
   hostnames, and where each one answers now.
 
   Options of every command
-${flagsOf(goesWithEveryCommand)}
+${flagsOf((flag) => flag.commands === every)}
 
   Options of the wizard
 ${flagsOf(only('wizard'))}
@@ -167,6 +201,14 @@ ${flagsOf(only('run'))}
 
   Options of discover
 ${flagsOf(only('discover'))}
+
+  Options of add, remove and replace (each then runs all, as run all --yes would, on every node)
+${flagsOf((flag) => flag.commands !== every && ['add', 'remove', 'replace'].some((name) => flag.commands.includes(name as CommandName)))}
+
+  Options of export
+    KIND            ansible (an inventory: groups masters and workers), hosts (the /etc/hosts
+                    block), mpi (MPICH's machinefile, host:processors), ssh-config (Host entries)
+${flagsOf(only('export'))}
 
   Options of exec
     COMMAND…        after --: the program and its arguments, each reaching the node as one
@@ -192,7 +234,8 @@ const usage = (message: string): CommandLine => ({
   stderr: `${message}\nRun pi-cluster-wizard --help to see the options.\n`,
 });
 
-const commandNames = new Set<string>(['run', 'status', 'discover', 'exec', 'shutdown', 'reboot']);
+/** The commands by name: every one but the wizard, which is no name at all. */
+const commandNames = new Set<string>(every.filter((name) => name !== 'wizard'));
 
 /** --concurrency N: a whole number from 1 to maxConcurrency, or why not. */
 function parseConcurrency(
@@ -319,6 +362,10 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       },
     };
   }
+  if (command === 'add' || command === 'remove' || command === 'replace')
+    return membershipCommandLine(command, values, rest, { sessionName, color, engine });
+  if (command === 'export')
+    return exportCommandLine(rest, sessionName, values.output as string | undefined);
   if (command === 'exec') return execCommandLine(values, tokens, { sessionName, color, engine });
   if (command === 'shutdown' || command === 'reboot') {
     if (rest.length > 0) return usage(`${command} takes no arguments (got: ${rest.join(' ')})`);
@@ -336,6 +383,92 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     };
   }
   return runCommandLine(values, rest, { sessionName, color, dryRun, engine });
+}
+
+function membershipCommandLine(
+  command: 'add' | 'remove' | 'replace',
+  values: FlagValues,
+  rest: string[],
+  common: { sessionName: string; color: boolean; engine: { concurrency?: number } },
+): CommandLine {
+  const string = (name: string) => values[name] as string | undefined;
+  const reachAt = string('reach-at');
+  const discover = values.discover === true;
+  if (reachAt !== undefined && discover) {
+    return usage('--reach-at says where the Pis answer now, --discover finds it: use one of them');
+  }
+  let change: MembershipChange;
+  if (command === 'add') {
+    if (rest.length > 0)
+      return usage(`add takes no arguments (got: ${rest.join(' ')}); say how many with --count N`);
+    const countText = string('count') ?? '1';
+    if (!/^[0-9]+$/.test(countText) || Number(countText) < 1)
+      return usage(
+        `--count ${JSON.stringify(countText)} is not a number of Pis: say how many to add, e.g. --count 2`,
+      );
+    change = {
+      kind: 'add',
+      count: Number(countText),
+      discover,
+      ...(reachAt === undefined ? {} : { reachAt }),
+    };
+  } else {
+    if (rest.length !== 1) {
+      return usage(
+        rest.length === 0
+          ? `${command} needs the node's hostname, e.g. pi-cluster-wizard ${command} worker3`
+          : `${command} takes one node at a time (got: ${rest.join(' ')})`,
+      );
+    }
+    const node = rest[0]!;
+    const hostKey = string('host-key');
+    if (hostKey !== undefined && !/^SHA256:[A-Za-z0-9+/]{43}$/.test(hostKey))
+      return usage(
+        `--host-key ${JSON.stringify(hostKey)} is not an SSH fingerprint: give it as ssh-keygen -lf prints it, SHA256: and 43 characters`,
+      );
+    change =
+      command === 'remove'
+        ? { kind: 'remove', node, wipe: values.wipe === true }
+        : {
+            kind: 'replace',
+            node,
+            discover,
+            ...(reachAt === undefined ? {} : { reachAt }),
+            ...(hostKey === undefined ? {} : { hostKey }),
+          };
+  }
+  const passwordFile = string('password-file');
+  return {
+    kind: 'membership',
+    options: {
+      sessionName: common.sessionName,
+      change,
+      yes: values.yes === true,
+      json: values.json === true,
+      ...(passwordFile ? { passwordFile } : {}),
+      fixClonedCards: values['fix-cloned-cards'] === true,
+      color: common.color,
+      ...common.engine,
+    },
+  };
+}
+
+function exportCommandLine(
+  rest: string[],
+  sessionName: string,
+  output: string | undefined,
+): CommandLine {
+  const kinds = `${exportKinds.slice(0, -1).join(', ')} or ${exportKinds.at(-1)}`;
+  const [kind, ...extra] = rest;
+  if (kind === undefined)
+    return usage(`export needs what to export: ${kinds}, e.g. pi-cluster-wizard export ansible`);
+  if (!isExportKind(kind)) return usage(`Unknown export: ${kind}. It can be ${kinds}.`);
+  if (extra.length > 0)
+    return usage(`export takes one of ${kinds}, nothing more (got also: ${extra.join(' ')})`);
+  return {
+    kind: 'export',
+    options: { sessionName, kind, ...(output === undefined ? {} : { output }) },
+  };
 }
 
 function parseFlags(argv: readonly string[]) {

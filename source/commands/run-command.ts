@@ -53,6 +53,8 @@ type Cluster = { settings: ClusterSettings; rows: NodeRow[] };
 export async function runCommand(
   options: StepsOptions,
   io: CommandIo = processIo,
+  /** A password already read for this command (remove --wipe needed it first). */
+  preset?: { password: KnownPassword },
 ): Promise<number> {
   const fail = (message: string) => {
     io.stderr.write(`${message}\n`);
@@ -117,7 +119,7 @@ export async function runCommand(
   // At a terminal without --yes the screens ask, draw the run and answer the engine's questions.
   const screens = !options.json && interactive && io.stdout.isTTY === true && !options.yes;
   let question: string | undefined;
-  if (!options.dryRun && !options.yes) {
+  if (!options.dryRun && !options.yes && !options.confirmed) {
     if (!interactive) {
       return fail(
         'run changes the Pis: add --yes to run it without a terminal (or --dry-run to see the plan).',
@@ -138,24 +140,12 @@ export async function runCommand(
     }
   }
 
-  let password: { known: string | undefined } | undefined;
-  if (options.passwordFile) {
-    const read = readPasswordFile(options.passwordFile);
-    if (!read.ok) return fail(read.message);
-    if (read.warning) io.stderr.write(`warning: ${read.warning}\n`);
-    password = { known: read.password };
-  } else if (!interactive) {
-    const read = await readPasswordFromPipe(io.stdin);
-    password = { known: read.ok ? read.password : undefined };
-  } else if (!screens) {
-    const read = await promptPassword(
-      io.stdin as ReadStream,
-      io.stderr,
-      `Password of ${session.settings.user} on the Pis (for SSH and sudo; not shown, not saved; Enter for none): `,
-    );
-    if (read === 'interrupted') return exitCodes.SIGINT;
-    password = { known: read.ok ? read.password : undefined };
-  }
+  const read = preset?.password
+    ? preset.password
+    : await readRunPassword(options, io, session.settings.user, !screens);
+  if (read === 'interrupted') return exitCodes.SIGINT;
+  if (read && 'problem' in read) return fail(read.problem);
+  const password = read;
 
   const journal = sessionRunJournal(sessionFile, session, (problem) =>
     io.stderr.write(`${problem}\n`),
@@ -215,6 +205,40 @@ export async function runCommand(
   }
 }
 
+/** The login password as read for a run: known, or undefined (none: logins by key, sudo without). */
+export type KnownPassword = { known: string | undefined };
+
+/**
+ * The password as a run reads it: from --password-file, from standard input when it is a pipe, or
+ * typed at a hidden prompt at a terminal (unless `prompt` is false: the screens ask it themselves,
+ * and this gives undefined).
+ */
+export async function readRunPassword(
+  options: { passwordFile?: string },
+  io: CommandIo,
+  user: string,
+  prompt: boolean,
+): Promise<KnownPassword | { problem: string } | 'interrupted' | undefined> {
+  if (options.passwordFile) {
+    const read = readPasswordFile(options.passwordFile);
+    if (!read.ok) return { problem: read.message };
+    if (read.warning) io.stderr.write(`warning: ${read.warning}\n`);
+    return { known: read.password };
+  }
+  if (!io.stdin.isTTY) {
+    const read = await readPasswordFromPipe(io.stdin);
+    return { known: read.ok ? read.password : undefined };
+  }
+  if (!prompt) return undefined;
+  const read = await promptPassword(
+    io.stdin as ReadStream,
+    io.stderr,
+    `Password of ${user} on the Pis (for SSH and sudo; not shown, not saved; Enter for none): `,
+  );
+  if (read === 'interrupted') return read;
+  return { known: read.ok ? read.password : undefined };
+}
+
 /** The given cluster as the session: the same plan keeps what earlier runs learned. */
 function adoptCluster(session: SavedSession | undefined, given: Cluster): SavedSession {
   const shape = (rows: readonly NodeRow[]) =>
@@ -232,25 +256,37 @@ function adoptCluster(session: SavedSession | undefined, given: Cluster): SavedS
 
 /** --discover: where each planned Pi answers now, found as `discover --assign` finds it. */
 async function discoverReachAt(cluster: Cluster, io: CommandIo): Promise<NodeRow[] | string> {
-  const range = parseScanRange(cluster.settings.subnet);
-  if (!range.ok) return `--discover cannot scan ${cluster.settings.subnet}: ${range.message}`;
+  const found = await findWhereRowsAnswer(cluster.settings, cluster.rows, cluster.rows, io);
+  if (typeof found === 'string') return found;
+  return cluster.rows.map((row) => ({ ...row, reachAt: found.get(row.index) ?? row.reachAt }));
+}
+
+/**
+ * Where the Pis of `wanted` answer now: a scan of the cluster's subnet (members already at their
+ * static address keep their rows; the others get the machines found, in address order), or why not.
+ */
+export async function findWhereRowsAnswer(
+  settings: ClusterSettings,
+  rows: readonly NodeRow[],
+  wanted: readonly NodeRow[],
+  io: CommandIo,
+): Promise<Map<number, string> | string> {
+  const range = parseScanRange(settings.subnet);
+  if (!range.ok) return `--discover cannot scan ${settings.subnet}: ${range.message}`;
   io.stderr.write(
     `Looking for the Pis answering SSH in ${range.value.subnet} (${range.value.addresses.length} addresses; no password is sent)…\n`,
   );
   const interrupts = catchInterrupts();
   try {
-    const scan = await runDiscovery(range.value.addresses, cluster.rows, {
+    const scan = await runDiscovery(range.value.addresses, rows, {
       signal: interrupts.signal,
     });
     if (scan.stopped) return 'Stopped before every address was probed: nothing was run.';
-    const missing = cluster.rows.filter((row) => !scan.suggestion.has(row.index));
+    const missing = wanted.filter((row) => !scan.suggestion.has(row.index));
     if (missing.length > 0) {
       return `--discover found ${scan.machines.length} machine${scan.machines.length === 1 ? '' : 's'} answering SSH in ${range.value.subnet}, but none for ${missing.map((row) => `Pi ${row.index} (${row.hostname})`).join(', ')}: check that every Pi is powered, on this network, with SSH enabled, or say where each answers with --reach-at ADDR,ADDR,…`;
     }
-    return cluster.rows.map((row) => ({
-      ...row,
-      reachAt: scan.suggestion.get(row.index) ?? row.reachAt,
-    }));
+    return new Map(wanted.map((row) => [row.index, scan.suggestion.get(row.index)!]));
   } finally {
     interrupts.dispose();
   }

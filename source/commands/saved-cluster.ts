@@ -1,7 +1,6 @@
 // What exec, shutdown and reboot start from: the cluster saved in the session (they never change
 // it), the nodes asked for, the login password, and the real nodes reached as the setup reaches
 // them. Every refusal is words for standard error with exit code 2.
-import type { ReadStream } from 'node:tty';
 import { connectToNodes, type NodeAccess } from '../engine/node-access.js';
 import { type NodeRow, validateRows, validateSettings } from '../plan/plan-cluster.js';
 import type { SavedSession } from '../session/saved-session.js';
@@ -11,8 +10,7 @@ import { defaultKnownHostsPath, type HostKeyEvent } from '../transport/host-keys
 import type { ActionScreen } from './action-screen.js';
 import { exitCodes } from './exit-codes.js';
 import { catchInterrupts, type Interrupts } from './interrupts.js';
-import { promptPassword, readPasswordFile, readPasswordFromPipe } from './read-password.js';
-import { type CommandIo, describeIssue } from './run-command.js';
+import { type CommandIo, describeIssue, readRunPassword } from './run-command.js';
 
 export type Refused = { ok: false; exitCode: number; message?: string };
 
@@ -57,34 +55,6 @@ export function chooseRows(
   return { ok: true, rows: rows.filter((row) => names.includes(row.hostname)) };
 }
 
-/**
- * The login password as run takes it: from --password-file, else from standard input when it is a
- * pipe, else typed at the terminal when `askAtTerminal` (without it, logins use keys only).
- */
-async function readLoginPassword(
-  options: { passwordFile?: string; askAtTerminal: boolean; user: string },
-  io: CommandIo,
-): Promise<{ ok: true; password: string | undefined } | Refused> {
-  if (options.passwordFile) {
-    const read = readPasswordFile(options.passwordFile);
-    if (!read.ok) return refused(read.message);
-    if (read.warning) io.stderr.write(`warning: ${read.warning}\n`);
-    return { ok: true, password: read.password };
-  }
-  if (!io.stdin.isTTY) {
-    const read = await readPasswordFromPipe(io.stdin);
-    return { ok: true, password: read.ok ? read.password : undefined };
-  }
-  if (!options.askAtTerminal) return { ok: true, password: undefined };
-  const read = await promptPassword(
-    io.stdin as ReadStream,
-    io.stderr,
-    `Password of ${options.user} on the Pis (for SSH and sudo; not shown, not saved; Enter for none): `,
-  );
-  if (read === 'interrupted') return { ok: false, exitCode: exitCodes.SIGINT };
-  return { ok: true, password: read.ok ? read.password : undefined };
-}
-
 /** What a command over the saved cluster works with, once it has the password. */
 export interface ClusterWork {
   interrupts: Interrupts;
@@ -99,7 +69,7 @@ export interface ClusterWork {
 }
 
 /**
- * The login password (readLoginPassword), then: Ctrl+C and signals as an orderly stop (said on the
+ * The login password (as run reads it), then: Ctrl+C and signals as an orderly stop (said on the
  * view, or with `stopping` on standard error), the real nodes with a command log of their own, and
  * the live view when asked for. New host keys are recorded (as OpenSSH's accept-new does) and told
  * once the view is down.
@@ -109,9 +79,16 @@ export async function startClusterWork(
   options: { passwordFile?: string; askAtTerminal: boolean; stopping: string },
   io: CommandIo,
 ): Promise<{ ok: true; work: ClusterWork } | Refused> {
-  const read = await readLoginPassword({ ...options, user: session.settings.user }, io);
-  if (!read.ok) return read;
-  const { password } = read;
+  // As run reads it; without askAtTerminal, logins at a terminal use keys only.
+  const read = await readRunPassword(
+    options.passwordFile ? { passwordFile: options.passwordFile } : {},
+    io,
+    session.settings.user,
+    options.askAtTerminal,
+  );
+  if (read === 'interrupted') return { ok: false, exitCode: exitCodes.SIGINT };
+  if (read && 'problem' in read) return refused(read.problem);
+  const password = read?.known;
   const commandLog = new CommandLog(defaultCommandLogPath());
   const newHostKeys: HostKeyEvent[] = [];
   let view: ActionScreen | undefined;

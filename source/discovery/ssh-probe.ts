@@ -18,6 +18,8 @@ export interface SshIdentity {
   keyType: string;
   /** `SHA256:…`, as `ssh-keygen -l` prints it. */
   fingerprint: string;
+  /** The key itself, `type base64`, to record once a person has confirmed its fingerprint. */
+  hostKey: string;
 }
 
 export type ProbeOutcome =
@@ -117,7 +119,15 @@ export async function probeSsh(address: string, options: ProbeOptions = {}): Pro
           finish({ kind: 'not-ssh', detail: (error as Error).message });
           return;
         }
-        finish({ kind: 'ssh', identity: { banner, keyType, fingerprint: sshFingerprint(key) } });
+        finish({
+          kind: 'ssh',
+          identity: {
+            banner,
+            keyType,
+            fingerprint: sshFingerprint(key),
+            hostKey: `${keyType} ${key.toString('base64')}`,
+          },
+        });
       };
       // Refusing the key is what ends the connection: ssh2 never reaches authentication.
       client.on('error', afterClient);

@@ -41,6 +41,25 @@ export interface SetupMemory {
    * and why: the wizard does not reboot them again until someone else has (the boot id changed).
    */
   undoneAtBoot?: Record<string, { bootId: string; reason: string }>;
+  /**
+   * What the wizard learned of each node that outlives a run: the public key it fanned in for it,
+   * its host keys (in every node's known_hosts block), its processors. `remove` and `replace` take
+   * exactly these out again; `export mpi` gives the processors as slots.
+   */
+  nodes?: Record<string, KnownNode>;
+  /**
+   * Public keys the wizard fanned in for nodes since removed or re-flashed: every authorized_keys
+   * it merges loses them (a node that was off at the time loses them at its next run).
+   */
+  retiredKeys?: string[];
+}
+
+export interface KnownNode {
+  /** Its ~/.ssh/id_ed25519.pub line, as fanned in. */
+  publicKey?: string;
+  /** `type base64` of each /etc/ssh/ssh_host_*_key.pub. */
+  hostKeys?: string[];
+  cores?: number;
 }
 
 export type SetupEvent =
@@ -129,6 +148,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     ...options.memory,
     rebootPending: [...options.memory.rebootPending],
     ...(options.memory.undoneAtBoot ? { undoneAtBoot: { ...options.memory.undoneAtBoot } } : {}),
+    ...(options.memory.nodes ? { nodes: { ...options.memory.nodes } } : {}),
   };
   const failedNodes = new Set<string>();
   const cluster: ClusterContext = {
@@ -143,6 +163,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     knownHostsPath: options.knownHostsPath ?? defaultKnownHostsPath(),
     concurrency: Math.max(1, Math.floor(options.concurrency ?? defaultConcurrency)),
     failedNodes,
+    retiredKeys: memory.retiredKeys ?? [],
   };
   const events: NodeAccessEvents = {
     onHostKey: (event) => emit({ type: 'host-key', event }),
@@ -234,6 +255,20 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     }
   };
 
+  /** What a node's finished step taught that outlives the run (saved with the memory). */
+  const learn = (step: StepId, node: string) => {
+    const known: KnownNode = { ...memory.nodes?.[node] };
+    const facts = cluster.facts.get(node);
+    if (step === 'preflight' && facts) {
+      known.hostKeys = [...facts.hostKeys];
+      if (facts.cores === undefined) delete known.cores;
+      else known.cores = facts.cores;
+    } else if (step === 'keys' && cluster.publicKeys.has(node)) {
+      known.publicKey = cluster.publicKeys.get(node)!;
+    } else return;
+    memory.nodes = { ...memory.nodes, [node]: known };
+  };
+
   /**
    * Runs a step on one node, with the retry policy; `checkOnly` when it only gathers data or
    * plans, `quiet` when the step was not chosen there and only a failure is worth a report. A
@@ -274,6 +309,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
             changes: [],
           };
       if (outcome!.ok) emitStepData(step.id, node);
+      if (outcome!.ok && !cluster.dryRun) learn(step.id, node);
       if (how.quiet && result.status !== 'failed') return;
       report(step.id, node, result.status, result.summary, result.changes);
       if (result.status !== 'failed' || !options.decideOnFailure || halted()) return;

@@ -3,6 +3,7 @@
 import {
   formatIpv4,
   formatSubnet,
+  type Parsed,
   parseIpv4,
   parseSubnet,
   type Subnet,
@@ -325,4 +326,66 @@ export function guideAddressesFor(
   if (!subnet.ok) return undefined;
   const gateway = formatIpv4(subnet.value.network + 1);
   return { firstAddress: formatIpv4(subnet.value.network + 100), gateway, dns: [gateway] };
+}
+
+/**
+ * `count` new worker rows after the last: the next Pi numbers, names from the worker prefix (one
+ * no row has), the next static addresses after the highest in use that nothing else holds (the
+ * gateway, a name server). Where each answers now is for the caller to fill in.
+ */
+export function newRows(
+  settings: ClusterSettings,
+  rows: readonly NodeRow[],
+  count: number,
+): Parsed<NodeRow[]> {
+  if (!Number.isInteger(count) || count < 1)
+    return {
+      ok: false,
+      message: `--count must be a whole number of Pis, 1 or more (got ${count})`,
+    };
+  if (rows.length + count > maxNodes)
+    return {
+      ok: false,
+      message: `a cluster holds at most ${maxNodes} Pis: it has ${rows.length}, so at most ${maxNodes - rows.length} more`,
+    };
+  const subnet = parseSubnet(settings.subnet);
+  if (!subnet.ok) return { ok: false, message: `the session's subnet ${subnet.message}` };
+  const taken = new Set(
+    [...rows.map((row) => row.address), settings.gateway, ...settings.dns].flatMap((address) => {
+      const parsed = parseIpv4(address);
+      return parsed.ok ? [parsed.value] : [];
+    }),
+  );
+  const names = new Set(rows.map((row) => row.hostname.toLowerCase()));
+  let address = Math.max(
+    subnet.value.network,
+    ...[...taken].filter((value) => subnetContains(subnet.value, value)),
+  );
+  let index = Math.max(...rows.map((row) => row.index));
+  let number = index;
+  const added: NodeRow[] = [];
+  const { broadcast } = subnet.value;
+  for (let made = 0; made < count; made += 1) {
+    index += 1;
+    do number += 1;
+    while (names.has(`${settings.workerPrefix}${number}`.toLowerCase()));
+    do address += 1;
+    while (taken.has(address));
+    if (address >= broadcast) {
+      return {
+        ok: false,
+        message: `${settings.subnet} has no free address left after ${formatIpv4(address - 1)} for ${count - made} more Pi${count - made === 1 ? '' : 's'}: give a row another address on the review screen, or use a larger subnet`,
+      };
+    }
+    const row: NodeRow = {
+      index,
+      interfaceName: settings.interfaceName,
+      address: formatIpv4(address),
+      hostname: `${settings.workerPrefix}${number}`,
+      reachAt: '',
+    };
+    names.add(row.hostname.toLowerCase());
+    added.push(row);
+  }
+  return { ok: true, value: added };
 }

@@ -14,8 +14,14 @@ export function endOfRunLines(outcome: RunOutcome): string[] {
       `Fix what the FAILED lines say, then run again (finished work is checked, not redone), e.g. pi-cluster-wizard run all --node ${nodes[0]}`,
     ];
   }
+  if (outcome.dryRun) return ['Dry run done: nothing was changed.'];
+  // Once every login is proven the cluster is set up: where to take it from here.
+  const verified = outcome.reports.some((report) => report.step === 'verify');
   return [
-    outcome.dryRun ? 'Dry run done: nothing was changed.' : 'Done: every step is ok on every node.',
+    'Done: every step is ok on every node.',
+    ...(verified
+      ? ['For other tools: pi-cluster-wizard export ansible|hosts|mpi|ssh-config (see --help).']
+      : []),
   ];
 }
 

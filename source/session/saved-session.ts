@@ -1,7 +1,7 @@
 // What a session file holds, checked field by field when read back: the on-disk schema of the
 // wizard's answers, the lookup table, the screen it was on and what runs left behind. Secrets are
 // never part of it.
-import type { SetupMemory } from '../engine/run-setup.js';
+import type { KnownNode, SetupMemory } from '../engine/run-setup.js';
 import type { ClusterSettings, NodeRow } from '../plan/plan-cluster.js';
 
 /** The session file format; bump it when the saved shape changes. */
@@ -141,6 +141,15 @@ function readRunState(value: unknown): RunState | undefined | string {
       undone[node] = { bootId: each.bootId, reason: each.reason };
     }
   }
+  const nodes = readKnownNodes(value.memory.nodes);
+  if (typeof nodes === 'string') return nodes;
+  const { retiredKeys } = value.memory;
+  if (
+    retiredKeys !== undefined &&
+    (!Array.isArray(retiredKeys) || !retiredKeys.every((item) => typeof item === 'string'))
+  ) {
+    return 'run.memory.retiredKeys is not a list of public keys';
+  }
   const results: RunState['results'] = {};
   for (const [step, byNode] of Object.entries(value.results)) {
     if (!isObject(byNode)) return `run.results.${step} is not a table`;
@@ -155,7 +164,36 @@ function readRunState(value: unknown): RunState | undefined | string {
       rebootPending: [...(rebootPending as string[])],
       masterBootIdBeforeReboot,
       ...(undoneAtBoot === undefined ? {} : { undoneAtBoot: undone }),
+      ...(nodes === undefined ? {} : { nodes }),
+      ...(retiredKeys === undefined ? {} : { retiredKeys: [...(retiredKeys as string[])] }),
     },
     results,
   };
+}
+
+/** run.memory.nodes: hostname → what the wizard knows of it; a string is why it cannot be used. */
+function readKnownNodes(value: unknown): Record<string, KnownNode> | undefined | string {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) return 'run.memory.nodes is not a table';
+  const nodes: Record<string, KnownNode> = {};
+  for (const [node, each] of Object.entries(value)) {
+    const why = `run.memory.nodes.${node}`;
+    if (!isObject(each)) return `${why} is not a table`;
+    const { publicKey, hostKeys, cores } = each;
+    if (publicKey !== undefined && typeof publicKey !== 'string')
+      return `${why}.publicKey is not a public key`;
+    if (
+      hostKeys !== undefined &&
+      (!Array.isArray(hostKeys) || !hostKeys.every((key) => typeof key === 'string'))
+    )
+      return `${why}.hostKeys is not a list of host keys`;
+    if (cores !== undefined && (typeof cores !== 'number' || !Number.isInteger(cores) || cores < 1))
+      return `${why}.cores is not a number of processors`;
+    nodes[node] = {
+      ...(publicKey === undefined ? {} : { publicKey }),
+      ...(hostKeys === undefined ? {} : { hostKeys: [...(hostKeys as string[])] }),
+      ...(cores === undefined ? {} : { cores }),
+    };
+  }
+  return nodes;
 }

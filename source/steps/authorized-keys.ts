@@ -64,6 +64,26 @@ export function mergeAuthorizedKeys(existing: string, incoming: readonly string[
   return added ? `${lines.join('\n')}\n` : existing;
 }
 
+/**
+ * The file without the lines holding any of `keys` (compared by type and key, whatever the options
+ * or comment): only what the wizard knows it added. Unchanged (the same string) when none is there.
+ */
+export function removeAuthorizedKeys(existing: string, keys: readonly string[]): string {
+  const gone = new Set(
+    keys.flatMap((line) => {
+      const key = parsePublicKey(line);
+      return key ? [`${key.type} ${key.blob}`] : [];
+    }),
+  );
+  if (gone.size === 0 || existing === '') return existing;
+  const lines = existing.split('\n');
+  const kept = lines.filter((line) => {
+    const key = parsePublicKey(line);
+    return key === undefined || !gone.has(`${key.type} ${key.blob}`);
+  });
+  return kept.length === lines.length ? existing : kept.join('\n');
+}
+
 /** Splits on spaces, keeping quoted option values such as command="a b" whole. */
 function splitOutsideQuotes(text: string): string[] {
   const fields: string[] = [];

@@ -5,9 +5,20 @@ import type { NodeRow } from '../plan/plan-cluster.js';
 /** The second guide keeps it in ~/mpi_scripts/machinefile on the master. */
 export const machinefileRelativePath = 'mpi_scripts/machinefile';
 
-/** One host per line, by name, so MPI uses the cluster's /etc/hosts block. */
-export function machinefile(rows: readonly NodeRow[]): string {
-  return `${rows.map((row) => row.hostname).join('\n')}\n`;
+/**
+ * One host per line, by name, so MPI uses the cluster's /etc/hosts block. With a node's processor
+ * count, its line is MPICH's `host:N` (Hydra refuses Open MPI's `slots=N`), so mpiexec starts N
+ * processes there before the next host; without one, the guide's bare name (one at a time).
+ */
+export function machinefile(
+  rows: readonly NodeRow[],
+  processorsOf: (hostname: string) => number | undefined = () => undefined,
+): string {
+  const line = (hostname: string) => {
+    const processors = processorsOf(hostname);
+    return processors === undefined ? hostname : `${hostname}:${processors}`;
+  };
+  return `${rows.map((row) => line(row.hostname)).join('\n')}\n`;
 }
 
 /**

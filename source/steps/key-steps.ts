@@ -2,7 +2,7 @@
 // authorized_keys, that file fanned out to every worker (merged, never overwritten), every host key
 // in every known_hosts, and the N×N proof that every node logs into every other by name.
 import type { NodeRow } from '../plan/plan-cluster.js';
-import { mergeAuthorizedKeys, parsePublicKey } from './authorized-keys.js';
+import { mergeAuthorizedKeys, parsePublicKey, removeAuthorizedKeys } from './authorized-keys.js';
 import type { NodeFacts } from './node-facts.js';
 import { type NodeStep, StepFailure, type StepWork } from './step.js';
 
@@ -59,6 +59,24 @@ async function ensureSshDirectory(work: StepWork, seen?: SshDirectory): Promise<
 /** A node that failed earlier in this run: steps that read every node go on without it. */
 function failedEarlier(work: StepWork, hostname: string): boolean {
   return work.cluster.failedNodes?.has(hostname) ?? false;
+}
+
+/**
+ * An authorized_keys file brought up to date: the retired keys out (unless a node of the cluster
+ * holds one again), then every key of `incoming` it lacks merged in.
+ */
+function updateAuthorizedKeys(work: StepWork, existing: string, incoming: readonly string[]) {
+  const current = new Set(
+    [...work.cluster.publicKeys.values()].flatMap((line) => {
+      const key = parsePublicKey(line);
+      return key ? [`${key.type} ${key.blob}`] : [];
+    }),
+  );
+  const retired = work.cluster.retiredKeys.filter((line) => {
+    const key = parsePublicKey(line);
+    return key !== undefined && !current.has(`${key.type} ${key.blob}`);
+  });
+  return mergeAuthorizedKeys(removeAuthorizedKeys(existing, retired), incoming);
 }
 
 function noteLeftOut(work: StepWork, rows: readonly NodeRow[], what: string): void {
@@ -138,7 +156,7 @@ export const fanInStep: NodeStep = {
     const incoming = work.cluster.rows.flatMap(
       (row) => work.cluster.publicKeys.get(row.hostname) ?? [],
     );
-    const merged = mergeAuthorizedKeys(existing, incoming);
+    const merged = updateAuthorizedKeys(work, existing, incoming);
     await work.file(path, merged, userFile);
     work.cluster.masterAuthorizedKeys = merged;
   },
@@ -164,7 +182,7 @@ export const fanOutStep: NodeStep = {
     await ensureSshDirectory(work);
     const path = `${sshDirectory(work)}/authorized_keys`;
     const existing = (await work.connection.readFile(path)) ?? '';
-    await work.file(path, mergeAuthorizedKeys(existing, masterKeys.split('\n')), userFile);
+    await work.file(path, updateAuthorizedKeys(work, existing, masterKeys.split('\n')), userFile);
   },
 };
 

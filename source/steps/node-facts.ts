@@ -25,6 +25,8 @@ export interface NodeFacts {
   networkManagerDevices: Map<string, string>;
   /** Set when cloud-init ran at this boot (so it runs at the next): not disabled, not "not run". */
   cloudInit?: { version: string; status: string };
+  /** Processors available (`nproc`): an MPI hostfile's slots. Undefined when nproc said nothing. */
+  cores?: number;
 }
 
 // A fixed script: nothing from the plan or the person goes into it.
@@ -45,6 +47,7 @@ fi
 if ls /etc/netplan/*.yaml >/dev/null 2>&1; then echo netplan=yes; fi
 printf 'machine_id=%s\\n' "$(cat /etc/machine-id 2>/dev/null)"
 printf 'boot_id=%s\\n' "$(cat /proc/sys/kernel/random/boot_id)"
+printf 'cores=%s\\n' "$(nproc 2>/dev/null)"
 if sudo -n true 2>/dev/null; then echo sudo=nopasswd; else echo sudo=password; fi
 # cloud-init's own status reads /run/cloud-init/status.json: without it cloud-init says "not run"
 # or "disabled" (it did not run at this boot, so it will not at the next). Asking it only when the
@@ -131,7 +134,13 @@ export function parseNodeFacts(output: string): NodeFacts {
     bootId: values.get('boot_id') ?? '',
     networkManagerDevices,
     ...cloudInitFacts(values),
+    ...coresFact(values.get('cores')),
   };
+}
+
+function coresFact(text: string | undefined): Pick<NodeFacts, 'cores'> {
+  const cores = Number(text);
+  return text && /^[0-9]+$/.test(text) && cores > 0 ? { cores } : {};
 }
 
 function cloudInitFacts(values: ReadonlyMap<string, string>): Pick<NodeFacts, 'cloudInit'> {

@@ -1,11 +1,6 @@
 // Preflight: reach every node and learn what it runs; and, for cards copied with dd, the fix that
 // gives a node its own SSH host keys and machine-id before anything depends on them.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import {
-  formatKnownHostsLine,
-  hostFieldMatches,
-  parseKnownHosts,
-} from '../transport/known-hosts.js';
+import { rewriteHostKeys } from '../transport/host-keys.js';
 import { networkStepFiles } from './network-steps.js';
 import {
   findClonedCards,
@@ -79,32 +74,12 @@ export const regenerateIdentityStep: NodeStep = {
     // sshd loads host keys per connection, so the next login already sees the new ones.
     const fresh = await gatherNodeFacts(work.connection, networkStepFiles(work.row));
     work.cluster.facts.set(name, fresh);
-    replaceRecordedHostKeys(work.cluster.knownHostsPath, work.connection.address, fresh.hostKeys);
+    // The wizard changed the host key itself, over a connection it had verified: what it recorded
+    // for the node's address is replaced, so the next connection is not refused as "changed".
+    const address = work.connection.address;
+    rewriteHostKeys(work.cluster.knownHostsPath, {
+      forget: [address],
+      record: { keys: fresh.hostKeys, as: [address] },
+    });
   },
 };
-
-/**
- * The wizard changed this node's host key itself, over a connection it had verified: the lines it
- * recorded for the node's address are replaced, so the next connection is not refused as "changed".
- */
-function replaceRecordedHostKeys(path: string, host: string, keys: readonly string[]): void {
-  let text = '';
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return;
-  }
-  const stale = new Set(
-    parseKnownHosts(text)
-      .filter((entry) => entry.marker === null && hostFieldMatches(entry.hosts, host))
-      .map((entry) => entry.lineNumber),
-  );
-  const kept = text.split('\n').filter((_, index) => !stale.has(index + 1));
-  const body = kept.join('\n').replace(/\n*$/, '\n');
-  const added = keys
-    .map((key) => formatKnownHostsLine(host, Buffer.from(key.split(' ')[1] ?? '', 'base64')))
-    .join('');
-  const temporary = `${path}.pcw-${process.pid}`;
-  writeFileSync(temporary, (body === '\n' ? '' : body) + added, { mode: 0o600 });
-  renameSync(temporary, path);
-}

@@ -97,6 +97,11 @@ export interface ClusterContext {
    * the others in verify) stays within it too.
    */
   concurrency: number;
+  /**
+   * Public keys the wizard fanned in for nodes since removed or re-flashed: fan-in and fan-out take
+   * them out of every authorized_keys they merge (SetupMemory.retiredKeys).
+   */
+  retiredKeys: readonly string[];
 }
 
 export class StepFailure extends Error {

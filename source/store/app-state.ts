@@ -7,6 +7,7 @@ import {
   countEditedRows,
   defaultSettings,
   type NodeRow,
+  newRows,
   planCluster,
   type ValidationIssue,
   validateRows,
@@ -190,6 +191,18 @@ export function submitSettings(
     result: { kind: 'planned' },
     change: { settings, rows: planCluster(settings), rowsEdited: false, screen: 'review-table' },
   };
+}
+
+/** A Pi more after the last row (the cluster growing): its row, or why there is none. */
+export function addRow(
+  state: AppData,
+): { problem: string } | { row: NodeRow; change: Partial<AppData> } {
+  const made = newRows(state.settings, state.rows, 1);
+  if (!made.ok) return { problem: made.message };
+  const row = made.value[0]!;
+  const rows = [...state.rows, row];
+  const settings = { ...state.settings, nodeCount: rows.length };
+  return { row, change: { settings, rows, rowsEdited: countEditedRows(settings, rows) > 0 } };
 }
 
 export function editRow(state: AppData, index: number, patch: RowPatch): Partial<AppData> {

@@ -3,10 +3,11 @@
 // getState/setState/subscribe. Every action is a pure function of the state (see app-state.ts).
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { NetworkDefaults } from '../discovery/master-network.js';
-import type { ClusterSettings, ValidationIssue } from '../plan/plan-cluster.js';
+import type { ClusterSettings, NodeRow, ValidationIssue } from '../plan/plan-cluster.js';
 import {
   type AppData,
   type AppOutcome,
+  addRow,
   assignReachAt,
   confirmTable,
   editRow,
@@ -43,6 +44,8 @@ export interface AppActions {
   ): SubmitSettingsResult;
   /** Replaces fields of one row of the table (by Pi number) and marks the table hand-edited. */
   editRow(index: number, patch: RowPatch): void;
+  /** A Pi more after the last row; its row, or why there is none (the subnet is full, say). */
+  addRow(): { problem: string } | { row: NodeRow };
   /** Discovery's assignment: sets the "reach it now at" address of the given rows (by Pi number). */
   assignReachAt(patches: ReadonlyArray<{ index: number; reachAt: string }>): void;
   /** Review → confirm when the table is valid; otherwise returns the issues and stays. */
@@ -86,6 +89,12 @@ export function createAppStore(options: CreateAppStoreOptions = {}): AppStore {
       return result.result;
     },
     editRow: (index, patch) => set((state) => editRow(state, index, patch)),
+    addRow: () => {
+      const added = addRow(get());
+      if ('problem' in added) return added;
+      set(added.change);
+      return { row: added.row };
+    },
     assignReachAt: (patches) => set((state) => assignReachAt(state, patches)),
     confirmTable: () => {
       const result = confirmTable(get());

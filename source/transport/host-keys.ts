@@ -3,7 +3,17 @@
  * known_hosts file: a new key is recorded and announced, a changed key stops work on that node.
  */
 
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ServerHostKeyAlgorithm } from 'ssh2';
@@ -11,12 +21,14 @@ import { type ConnectionTarget, hostKeyChanged, TransportError } from './errors.
 import {
   checkHostKey,
   formatKnownHostsLine,
+  hostFieldMatches,
   keyTypeOfBlob,
   knownHostsName,
   knownKeyTypes,
   parseKnownHosts,
   sshFingerprint,
 } from './known-hosts.js';
+import { backupStamp } from './shell-node-connection.js';
 
 export function defaultKnownHostsPath(): string {
   return join(homedir(), '.ssh', 'known_hosts');
@@ -157,4 +169,61 @@ export function createHostKeyCheck(
     }
   };
   return { verify, refusal: () => refusal };
+}
+
+/** What to change in the wizard's known_hosts for a node whose host keys the wizard knows changed. */
+export interface HostKeysRewrite {
+  /** Hosts (names or addresses, port 22) whose lines go: each line naming only these, plainly or hashed. */
+  forget: readonly string[];
+  /** Then these keys (`type base64`) are recorded under each of `as`. */
+  record?: { keys: readonly string[]; as: readonly string[] };
+}
+
+/**
+ * Rewrites the wizard's known_hosts when it knows a node's host keys changed (it made them new, or
+ * the person confirmed a re-flashed card's): the lines naming only the forgotten hosts go, wherever
+ * they are (the cluster's block too: the known-hosts step writes it again); lines that also name
+ * other hosts, wildcards and @revoked or @cert-authority lines stay. Replaced atomically with its
+ * mode, a timestamped backup beside it; nothing is written when nothing changes. Returns the backup.
+ */
+export function rewriteHostKeys(path: string, change: HostKeysRewrite): string | undefined {
+  const text = readKnownHosts(path);
+  const names = new Set(change.forget.map((name) => name.toLowerCase()));
+  const namesOnlyForgotten = (hosts: string) =>
+    hosts.startsWith('|')
+      ? change.forget.some((name) => hostFieldMatches(hosts, name))
+      : hosts.split(',').every((pattern) => names.has(pattern.toLowerCase()));
+  const stale = new Set(
+    parseKnownHosts(text)
+      .filter((entry) => entry.marker === null && namesOnlyForgotten(entry.hosts))
+      .map((entry) => entry.lineNumber),
+  );
+  const kept = text === '' ? [] : text.replace(/\n$/, '').split('\n');
+  const lines = kept.filter((_, index) => !stale.has(index + 1));
+  const recorded = parseKnownHosts(lines.join('\n'));
+  for (const key of change.record?.keys ?? []) {
+    const blob = Buffer.from(key.split(' ')[1] ?? '', 'base64');
+    for (const name of change.record?.as ?? []) {
+      const known = recorded.some(
+        (entry) =>
+          entry.marker === null && entry.key.equals(blob) && hostFieldMatches(entry.hosts, name),
+      );
+      if (!known) lines.push(formatKnownHostsLine(name, blob).trimEnd());
+    }
+  }
+  const next = lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+  if (next === text) return undefined;
+  let mode = 0o600;
+  let backup: string | undefined;
+  if (existsSync(path)) {
+    mode = statSync(path).mode & 0o7777;
+    backup = `${path}.pcw-${backupStamp()}.bak`;
+    for (let n = 1; existsSync(backup); n += 1) backup = `${path}.pcw-${backupStamp()}-${n}.bak`;
+    copyFileSync(path, backup);
+  } else mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const temporary = `${path}.pcw-${process.pid}.tmp`;
+  writeFileSync(temporary, next, { mode });
+  chmodSync(temporary, mode);
+  renameSync(temporary, path);
+  return backup;
 }

@@ -281,7 +281,8 @@ function changesOf(options: RunOptions): Changes {
   return options.writesNoFile ? 'state' : 'files';
 }
 
-function backupStamp(now = new Date()): string {
+/** The stamp in a backup's name: `FILE.pcw-<stamp>.bak`. */
+export function backupStamp(now = new Date()): string {
   return now
     .toISOString()
     .replace(/[-:]/g, '')

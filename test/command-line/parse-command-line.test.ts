@@ -138,7 +138,7 @@ describe('parseCommandLine', () => {
       [['--force', '-x'], /^Unknown options: --force -x\n/],
       [
         ['extra'],
-        /^Unknown command: extra\. The commands are run, status, discover, exec, shutdown and reboot/,
+        /^Unknown command: extra\. The commands are run, status, discover, add, remove, replace, export, exec, shutdown and reboot/,
       ],
       [
         ['run', 'keyz'],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { flagTable, goesWithEveryCommand } from '../../source/command-line/flags.js';
+import { every, flagTable } from '../../source/command-line/flags.js';
 import { helpText, parseCommandLine } from '../../source/command-line/parse-command-line.js';
 
 function assertRefused(argv: string[], message: RegExp): void {
@@ -117,7 +117,7 @@ describe('exec, shutdown and reboot on the command line', () => {
       [['run', '--sudo'], /^--sudo goes only with: pi-cluster-wizard exec/],
       [
         ['poweroff'],
-        /^Unknown command: poweroff\. The commands are run, status, discover, exec, shutdown and reboot/,
+        /^Unknown command: poweroff\. The commands are run, status, discover, add, remove, replace, export, exec, shutdown and reboot/,
       ],
     ];
     for (const [argv, message] of cases) assertRefused(argv, message);
@@ -132,11 +132,11 @@ describe('exec, shutdown and reboot on the command line', () => {
       const end = helpText.indexOf('\n\n', start);
       return helpText.slice(start, end);
     };
-    const every = section('Options of every command');
-    for (const flag of flagTable.filter(goesWithEveryCommand))
-      assert.match(every, new RegExp(`--${flag.name}\\b`), flag.name);
+    const everyCommand = section('Options of every command');
+    for (const flag of flagTable.filter((flag) => flag.commands === every))
+      assert.match(everyCommand, new RegExp(`--${flag.name}\\b`), flag.name);
     assert.deepEqual(
-      flagTable.filter(goesWithEveryCommand).map((flag) => flag.name),
+      flagTable.filter((flag) => flag.commands === every).map((flag) => flag.name),
       ['session', 'no-color', 'help', 'version'],
     );
     const exec = section('Options of exec');

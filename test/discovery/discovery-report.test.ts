@@ -115,6 +115,7 @@ describe('what the found machines are to the cluster', () => {
     banner: 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3',
     keyType: 'ssh-ed25519',
     fingerprint,
+    hostKey: 'ssh-ed25519 AAAA',
   });
   const found = [
     machine('192.168.0.57', 'SHA256:c'),

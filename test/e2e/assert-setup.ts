@@ -8,8 +8,13 @@ import type { labPlan } from './drive.js';
  * with 127.0.1.1 naming the node, and `ssh <name> hostname` answering from every node to every node
  * without a prompt (the N x N logins).
  */
-export async function assertSetupHolds(lab: Lab, rows: ReturnType<typeof labPlan>['rows']) {
-  for (const [index, node] of lab.nodes.entries()) {
+export async function assertSetupHolds(
+  lab: Lab,
+  rows: ReturnType<typeof labPlan>['rows'],
+  /** The lab's nodes the rows are, in order (default: every node of the lab). */
+  nodes: readonly Lab['nodes'][number][] = lab.nodes,
+) {
+  for (const [index, node] of nodes.entries()) {
     const row = rows[index]!;
     assert.equal(node.address(), row.address, `${row.hostname} is at its static address`);
     assert.equal(await node.hostname(), row.hostname);

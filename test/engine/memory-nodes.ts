@@ -157,7 +157,8 @@ export class MemoryLab {
         user: cluster.settings.user,
         machineId: `machine-${node}`,
         hostKeyFingerprints: [`SHA256:${node}`],
-        hostKeys: [],
+        hostKeys: [`ssh-ed25519 AAAAhost${node}`],
+        cores: 4,
       } as unknown as NodeFacts);
     } else if (id === 'static-ip' && work.changes.length > 0) {
       if (!work.checkOnly) cluster.rebootPending.add(node);

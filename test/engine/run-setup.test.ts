@@ -77,6 +77,29 @@ describe('runSetup on in-memory nodes', () => {
     assert.ok(!statuses.includes('failed'));
   });
 
+  test("what outlives the run is saved with the memory: each node's public key, host keys, processors", async () => {
+    const lab = new MemoryLab(3);
+    lab.memory = { ...lab.memory, retiredKeys: ['ssh-ed25519 AAAAold pi@gone'] };
+    await run(lab);
+    lab.bootIds.set('master', 2);
+    await run(lab);
+    assert.deepEqual(lab.memory.nodes?.worker2, {
+      hostKeys: ['ssh-ed25519 AAAAhostworker2'],
+      cores: 4,
+      publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIworker2 pi@worker2',
+    });
+    assert.deepEqual(Object.keys(lab.memory.nodes ?? {}).sort(), ['master', 'worker1', 'worker2']);
+    assert.deepEqual(
+      lab.memory.retiredKeys,
+      ['ssh-ed25519 AAAAold pi@gone'],
+      'kept for nodes that were off',
+    );
+    // A dry run learns nothing it would save.
+    const dry = new MemoryLab(2);
+    await run(dry, { dryRun: true });
+    assert.equal(dry.memory.nodes, undefined);
+  });
+
   test('a cluster of one: a step on no node (fan-out) does not hold up verify', async () => {
     const lab = new MemoryLab(1);
     const first = await run(lab);

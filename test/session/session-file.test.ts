@@ -48,6 +48,37 @@ describe('session file', () => {
     assert.equal(second.notice, undefined);
   });
 
+  test('what the runs learned of each node comes back as it was saved; a wrong shape is refused', () => {
+    const withNodes: SavedSession = {
+      ...session,
+      run: {
+        memory: {
+          rebootPending: [],
+          masterBootIdBeforeReboot: null,
+          nodes: {
+            worker1: {
+              publicKey: 'ssh-ed25519 AAAAkey pi@worker1',
+              hostKeys: ['ssh-ed25519 AAAAhost'],
+              cores: 4,
+            },
+            worker2: {},
+          },
+          retiredKeys: ['ssh-ed25519 AAAAold pi@worker3'],
+        },
+        results: {},
+      },
+    };
+    assert.equal(open().save(withNodes), undefined);
+    assert.deepEqual(open().saved, withNodes);
+    const bad = structuredClone(withNodes);
+    (bad.run!.memory.nodes!.worker1 as { cores: unknown }).cores = 'four';
+    fs.writeFileSync(file(), JSON.stringify(bad));
+    assert.match(
+      open().notice ?? '',
+      /run\.memory\.nodes\.worker1\.cores is not a number of processors/,
+    );
+  });
+
   test('--session NAME keeps a file of its own', () => {
     open().save(session);
     const lab = open({ sessionName: 'lab-2' });

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { defaultSettings, planCluster } from '../../source/plan/plan-cluster.js';
-import { mergeAuthorizedKeys, parsePublicKey } from '../../source/steps/authorized-keys.js';
+import {
+  mergeAuthorizedKeys,
+  parsePublicKey,
+  removeAuthorizedKeys,
+} from '../../source/steps/authorized-keys.js';
 import { machinefile } from '../../source/steps/cluster-files.js';
 import {
   clusterHostsBlock,
@@ -165,6 +169,16 @@ describe('authorized_keys', () => {
     // A key the person added after the cluster's stays where it is.
     const later = mergeAuthorizedKeys(`${master}\n${w2}\n${laptop}\n`, everyKey);
     assert.equal(later, `${[master, w1, w2, w3, laptop].join('\n')}\n`);
+  });
+  test('removes only the lines of the keys given, whatever their options or comment', () => {
+    const mine = '# my laptop\nssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ me@laptop';
+    const file = `${mine}\n${a}\nfrom="127.0.0.1" ${b.replace('pi@worker1', 'renamed')}\n`;
+    assert.equal(removeAuthorizedKeys(file, [b]), `${mine}\n${a}\n`);
+    assert.equal(removeAuthorizedKeys(file, [a, b]), `${mine}\n`);
+    const none = removeAuthorizedKeys(file, ['not a key']);
+    assert.equal(none, file, 'nothing to remove: the same text');
+    assert.equal(removeAuthorizedKeys(`${a}`, [a]), '', 'the last key of a file without a newline');
+    assert.equal(removeAuthorizedKeys('', [a]), '');
   });
 });
 

@@ -33,6 +33,11 @@ describe('node facts', () => {
     assert.equal(facts.networkManagerDevices.get('eth0'), 'connected');
     assert.equal(networkStackProblem(facts, 'eth0'), undefined);
   });
+  test('processors from nproc; none when it said nothing', () => {
+    assert.equal(parseNodeFacts(`${trixie}\ncores=4`).cores, 4);
+    assert.equal(parseNodeFacts(`${trixie}\ncores=`).cores, undefined);
+    assert.equal(parseNodeFacts(trixie).cores, undefined);
+  });
 
   test('cloud-init that is disabled, did not run at this boot, or is not installed, is not a fact', () => {
     for (const status of ['disabled', 'not run'])

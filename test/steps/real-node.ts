@@ -56,6 +56,7 @@ export function clusterWith(facts: NodeFacts): ClusterContext {
     knownHostsPath: '/nonexistent',
     rebootPending: new Set(),
     concurrency: 8,
+    retiredKeys: [],
   };
 }
 

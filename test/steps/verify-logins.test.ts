@@ -105,6 +105,7 @@ function cluster(nodeCount: number, concurrency: number): ClusterContext {
     knownHostsPath: '/nonexistent',
     rebootPending: new Set(),
     concurrency,
+    retiredKeys: [],
   };
 }
 

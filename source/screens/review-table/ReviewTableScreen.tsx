@@ -115,6 +115,7 @@ export function ReviewTableScreen({
             ) : null}
           </>
         )}
+        {state.notice ? <Text color="yellow">{state.notice}</Text> : null}
         {state.triedWithProblems && issues.length > 0 && !editing ? (
           <Text color="red" bold>
             Fix the problems above before going on.
@@ -134,6 +135,7 @@ export function ReviewTableScreen({
                 ['Enter/e', 'edit'],
                 ['c', 'continue'],
                 ['d', 'find the Pis'],
+                ['a', 'add a Pi'],
                 ['Esc', 'back to the settings'],
               ]
         }

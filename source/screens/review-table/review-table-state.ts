@@ -31,17 +31,20 @@ export interface ReviewTableState {
   triedWithProblems: boolean;
   /** The discovery screen is open over the table (key d). */
   discovering?: boolean;
+  /** Why the last key could not do what it asks (a Pi could not be added), until the next key. */
+  notice?: string;
 }
 
 export type ReviewTableAction =
   | { type: 'move'; by: number; rowCount: number }
   | { type: 'move-to'; position: number; rowCount: number }
-  | { type: 'start-edit'; row: NodeRow }
+  | { type: 'start-edit'; row: NodeRow; field?: RowField }
   | { type: 'edit'; edit: TextEdit }
   | { type: 'edit-focus'; by: number }
   | { type: 'end-edit' }
   | { type: 'continue-with-problems' }
-  | { type: 'discovery'; open: boolean };
+  | { type: 'discovery'; open: boolean }
+  | { type: 'notice'; text: string | undefined };
 
 export const initialReviewTableState: ReviewTableState = { selected: 0, triedWithProblems: false };
 
@@ -56,13 +59,17 @@ export function reviewTableReducer(
       return { ...state, selected: clamp(state.selected + action.by, 0, action.rowCount - 1) };
     case 'move-to':
       return { ...state, selected: clamp(action.position, 0, action.rowCount - 1) };
-    case 'start-edit':
+    case 'start-edit': {
+      const focus = Math.max(
+        0,
+        editFields.findIndex((field) => field.name === (action.field ?? 'hostname')),
+      );
       return {
         ...state,
         editing: {
           index: action.row.index,
-          focus: 0,
-          cursor: action.row.hostname.length,
+          focus,
+          cursor: action.row[editFields[focus]!.name].length,
           values: {
             hostname: action.row.hostname,
             address: action.row.address,
@@ -70,6 +77,7 @@ export function reviewTableReducer(
           },
         },
       };
+    }
     case 'edit': {
       if (!state.editing) return state;
       const field = editedField(state.editing);
@@ -99,6 +107,8 @@ export function reviewTableReducer(
       return { ...state, triedWithProblems: true };
     case 'discovery':
       return { ...state, discovering: action.open };
+    case 'notice':
+      return { ...state, notice: action.text };
   }
 }
 

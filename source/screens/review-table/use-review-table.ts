@@ -17,8 +17,9 @@ import {
 
 /**
  * The review's keys. In the table: ↑/↓/PgUp/PgDn/Home/End select a row, Enter or e edits it,
- * c continues (only with a valid table), d opens the discovery screen over the table, Esc goes
- * back to the form. While editing: Tab/↑/↓ move
+ * c continues (only with a valid table), d opens the discovery screen over the table, a adds a Pi
+ * after the last row (the cluster growing) and edits where it answers now, Esc goes back to the
+ * form. While editing: Tab/↑/↓ move
  * between the row's fields, Enter saves the row, Esc drops the edit, other keys edit the field.
  */
 export default function useReviewTable(store: AppStore, isActive: boolean) {
@@ -68,6 +69,7 @@ export default function useReviewTable(store: AppStore, isActive: boolean) {
         return;
       }
       const rowCount = actions.rows.length;
+      if (latest.current.notice) act({ type: 'notice', text: undefined });
       if (key.escape) actions.goBack();
       else if (key.upArrow) act({ type: 'move', by: -1, rowCount });
       else if (key.downArrow) act({ type: 'move', by: 1, rowCount });
@@ -81,6 +83,14 @@ export default function useReviewTable(store: AppStore, isActive: boolean) {
       } else if (input === 'c') {
         if (actions.confirmTable().length > 0) act({ type: 'continue-with-problems' });
       } else if (input === 'd') act({ type: 'discovery', open: true });
+      else if (input === 'a') {
+        const added = actions.addRow();
+        if ('problem' in added) act({ type: 'notice', text: `No Pi added: ${added.problem}` });
+        else {
+          act({ type: 'move-to', position: rowCount, rowCount: rowCount + 1 });
+          act({ type: 'start-edit', row: added.row, field: 'reachAt' });
+        }
+      }
     },
     { isActive: isActive && !state.discovering },
   );

@@ -5,7 +5,7 @@ import { discoveryWork } from '../../../source/commands/discovery-work.js';
 import { defaultSettings } from '../../../source/plan/plan-cluster.js';
 import { ReviewTableScreen } from '../../../source/screens/review-table/ReviewTableScreen.js';
 import { createAppStore } from '../../../source/store/app-store.js';
-import { erase, keys, press, typeText, waitForFrame } from '../frame.js';
+import { erase, frameOf, keys, press, typeText, waitForFrame } from '../frame.js';
 
 afterEach(cleanup);
 
@@ -134,5 +134,38 @@ describe('ReviewTableScreen', () => {
     await waitForFrame(instance, 'The table is valid');
     instance.stdin.write(keys.escape);
     await waitForFrame(instance, () => store.getState().screen === 'cluster-form');
+  });
+
+  test('a adds a Pi after the last row and edits where it answers now', async () => {
+    const { store, instance } = renderReview(3);
+    await waitForFrame(instance, 'The table is valid');
+    await press(instance, 'a', 'Editing Pi 3:');
+    assert.match(editedField(frameOf(instance)), /Reach it now at/);
+    assert.match(selectedLine(frameOf(instance)), /3\s+eth0\s+192\.168\.0\.103\s+worker3/);
+    await typeText(instance, '192.168.0.57');
+    await press(instance, keys.enter, (frame) => !frame.includes('Editing'));
+    const frame = await waitForFrame(instance, 'The table is valid');
+    assert.match(frame, /3\s+eth0\s+192\.168\.0\.103\s+worker3\s+192\.168\.0\.57/);
+    assert.equal(store.getState().rows.length, 4);
+    assert.equal(store.getState().settings.nodeCount, 4);
+  });
+
+  test('a in a full subnet says why no Pi was added, until the next key', async () => {
+    const store = createAppStore();
+    store.getState().start();
+    const tiny = {
+      ...defaultSettings,
+      nodeCount: 3,
+      subnet: '192.168.0.96/29',
+      firstAddress: '192.168.0.100',
+      gateway: '192.168.0.97',
+      dns: ['192.168.0.97'],
+    };
+    assert.deepEqual(store.getState().submitSettings(tiny), { kind: 'planned' });
+    const instance = render(<ReviewTableScreen store={store} discovery={discoveryWork} isActive />);
+    await waitForFrame(instance, 'The table is valid');
+    await press(instance, 'a', 'No Pi added: 192.168.0.96/29 has no free address left');
+    assert.equal(store.getState().rows.length, 3);
+    await press(instance, keys.down, (frame) => !frame.includes('No Pi added'));
   });
 });

@@ -349,6 +349,18 @@ describe('RunScreen', () => {
     assert.match(frame, /then run pi-cluster-wizard again: it resumes where it stopped/);
   });
 
+  test('the end of a setup whose logins are verified names export', async () => {
+    const { instance, store } = renderRun();
+    const verified = outcome({
+      reports: [{ step: 'verify', node: 'master', status: 'ok', summary: 'ok', changes: [] }],
+    });
+    store.getState().finish(verified, endOfRunLines(verified));
+    const frame = await waitForFrame(instance, 'Done: every step is ok on every node.');
+    assert.match(frame, /pi-cluster-wizard export ansible\|hosts\|mpi\|ssh-config/);
+    // One step for one node is no time to hand the cluster on.
+    assert.deepEqual(endOfRunLines(outcome()), ['Done: every step is ok on every node.']);
+  });
+
   test('the end: what failed and what to run next', async () => {
     const { instance, store } = renderRun();
     const failed = outcome({ failedNodes: ['worker2'] });

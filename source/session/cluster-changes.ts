@@ -1,0 +1,107 @@
+// The cluster's membership after its first setup, as changes to the saved session: new rows after
+// the last (add), a row gone (remove), a row whose card was re-flashed (replace). Pure functions;
+// the commands ask, save, and run the steps that bring every node up to date.
+import type { SetupMemory } from '../engine/run-setup.js';
+import type { NodeRow } from '../plan/plan-cluster.js';
+import type { RunState, SavedSession } from './saved-session.js';
+
+/** A change, or why it cannot be made, in words. */
+export type Changed<T> = { ok: true; value: T } | { ok: false; message: string };
+
+const emptyRun = (): RunState => ({
+  memory: { rebootPending: [], masterBootIdBeforeReboot: null },
+  results: {},
+});
+
+/** A row of the session by hostname, or why there is none (or why it may not change). */
+export function workerRow(session: SavedSession, name: string, what: string): Changed<NodeRow> {
+  const row = session.rows.find((each) => each.hostname === name);
+  if (!row) {
+    return {
+      ok: false,
+      message: `No node called ${name} in this cluster. The nodes are: ${session.rows.map((each) => each.hostname).join(', ')}.`,
+    };
+  }
+  if (row.index === 0) {
+    return {
+      ok: false,
+      message: `${name} is the master: the wizard runs on it, so it cannot ${what} itself. To move the cluster to another master, run the wizard there with a new session.`,
+    };
+  }
+  return { ok: true, value: row };
+}
+
+/** The session with these rows added (each with where it answers now). */
+export function withAddedRows(session: SavedSession, added: readonly NodeRow[]): SavedSession {
+  const rows = [...session.rows, ...added];
+  return {
+    ...session,
+    settings: { ...session.settings, nodeCount: rows.length },
+    rows,
+    rowsEdited: true,
+  };
+}
+
+/** A run's memory with the public key the wizard fanned in for `node` retired, and the node forgotten. */
+function forgetNode(memory: SetupMemory, node: string): SetupMemory {
+  const { [node]: known, ...nodes } = memory.nodes ?? {};
+  const retired = [...(memory.retiredKeys ?? [])];
+  if (known?.publicKey && !retired.includes(known.publicKey)) retired.push(known.publicKey);
+  const { [node]: _undone, ...undoneAtBoot } = memory.undoneAtBoot ?? {};
+  return {
+    ...memory,
+    rebootPending: memory.rebootPending.filter((each) => each !== node),
+    ...(memory.undoneAtBoot ? { undoneAtBoot } : {}),
+    nodes,
+    ...(retired.length > 0 ? { retiredKeys: retired } : {}),
+  };
+}
+
+/** The run state without anything about `node`: its memory forgotten, its key retired, no results. */
+function runWithout(run: RunState | undefined, node: string): RunState {
+  const state = run ?? emptyRun();
+  return {
+    memory: forgetNode(state.memory, node),
+    results: Object.fromEntries(
+      Object.entries(state.results).map(([step, byNode]) => {
+        const { [node]: _, ...others } = byNode;
+        return [step, others];
+      }),
+    ),
+  };
+}
+
+/** The session without the node: its row, what the runs learned of it, its key retired. */
+export function withoutNode(session: SavedSession, node: string): SavedSession {
+  const rows = session.rows.filter((row) => row.hostname !== node);
+  return {
+    ...session,
+    settings: { ...session.settings, nodeCount: rows.length },
+    rows,
+    rowsEdited: true,
+    run: runWithout(session.run, node),
+  };
+}
+
+/** The session with the node's card re-flashed: a new card answering at `reachAt`, its old key retired. */
+export function withReplacedNode(
+  session: SavedSession,
+  node: string,
+  reachAt: string,
+): SavedSession {
+  return {
+    ...session,
+    rows: session.rows.map((row) => (row.hostname === node ? { ...row, reachAt } : row)),
+    run: runWithout(session.run, node),
+  };
+}
+
+/** The public key the wizard fanned in for a node, when a run recorded it. */
+export function knownPublicKey(session: SavedSession, node: string): string | undefined {
+  return session.run?.memory.nodes?.[node]?.publicKey;
+}
+
+/** The host keys a run recorded for a node (`type base64`). */
+export function knownHostKeys(session: SavedSession, node: string): string[] {
+  return session.run?.memory.nodes?.[node]?.hostKeys ?? [];
+}

@@ -29,7 +29,7 @@ export async function execCommand(
     {
       ...(options.passwordFile ? { passwordFile: options.passwordFile } : {}),
       askAtTerminal: options.sudo,
-      stopping: 'Stopping: commands still running are stopped',
+      stopping: 'Stopping: nothing more is started, and what runs is told to stop',
     },
     io,
   );

@@ -62,7 +62,7 @@ export function execEndLines({ results, interrupted, commandLogPath }: ExecEnd):
   if (interrupted) {
     const unfinished = failed.map((each) => each.node).join(', ');
     return [
-      `Interrupted: commands still running were stopped${unfinished ? ` (${unfinished})` : ''}. Command log: ${commandLogPath}`,
+      `Interrupted: nothing more was started, and what ran was told to stop${unfinished ? ` (${unfinished})` : ''}; on a worker it may run on until it ends. Command log: ${commandLogPath}`,
     ];
   }
   if (failed.length === 0)

@@ -192,6 +192,54 @@ describe('exec, reboot and shutdown on a 3-node lab', { timeout: 600_000 }, () =
     }
   });
 
+  test("stopped while it runs: exit 143, said in words, the master's command stopped", async (t) => {
+    const [master] = lab.nodes as [LabNode];
+    // A sleep of its own length: the lab's init has sleeps of its own.
+    const sleeping = async () =>
+      Promise.all(
+        lab.nodes.map(
+          async (node) =>
+            (await node.runAsRoot("pgrep -a -x sleep | grep -q ' sleep 121$'")).code === 0,
+        ),
+      );
+    // In the background (to be killed), where standard input is /dev/null: the password from a file.
+    await master.runAsPi('umask 077; cat > pw', { input: `${password}\n` });
+    const started = master.runAsPi(
+      `node ${cli} exec --yes --password-file pw -- sleep 121 & echo $! > /tmp/pcw-exec.pid; wait $!`,
+      { timeoutMs: 60_000 },
+    );
+    const deadline = Date.now() + 30_000;
+    while (!(await sleeping()).every(Boolean)) {
+      assert.ok(Date.now() < deadline, 'sleep 121 never ran on every node');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.equal((await master.runAsRoot('kill -TERM "$(cat /tmp/pcw-exec.pid)"')).code, 0);
+    const stopped = await started;
+    assert.equal(stopped.code, 143, stopped.stdout + stopped.stderr);
+    assert.match(
+      stopped.stderr,
+      /Stopping: nothing more is started, and what runs is told to stop/,
+    );
+    assert.match(
+      stopped.stdout,
+      /Interrupted: nothing more was started, and what ran was told to stop/,
+    );
+    // The master's command is the wizard's child: it is stopped.
+    const after = Date.now() + 15_000;
+    while ((await sleeping())[0]) {
+      assert.ok(Date.now() < after, "the master's sleep still runs");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // Known gap: on a worker, the channel's KILL and close have not been seen to stop it (no pty,
+    // so no SIGHUP); it runs on until it ends or its hour is up. Said here for whoever takes it on.
+    t.diagnostic(
+      `still sleeping after the stop (master, worker1, worker2): ${JSON.stringify(await sleeping())}`,
+    );
+    t.diagnostic(
+      (await lab.nodes[1]!.readFile('/run/pcw-lab/sshd.log').catch(() => '')).slice(-2000),
+    );
+  });
+
   test('bad input is refused in words with exit code 2, and nothing runs', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['exec', '--'], /exec needs a command after --/],

@@ -17,6 +17,7 @@ longest=(
   test/e2e/cloud-init.test.ts
   test/e2e/reboot-refusals.test.ts
   test/e2e/plan-and-partial.test.ts
+  test/e2e/exec-shutdown.test.ts
   test/lab/daemons.test.ts
 )
 if [ "$#" -gt 0 ]; then

@@ -2,7 +2,8 @@
 // three not rebooted), a worker's card wiped and replaced (its old key gone everywhere), a worker
 // removed (its key gone from every authorized_keys, its logins refused), each time with the N×N
 // logins checked by plain OpenSSH and a rerun that changes nothing; then the cluster handed on
-// (export: Ansible pings every node through the inventory, the machinefile and hosts fragment).
+// (export: Ansible pings every node through the inventory, the machinefile and hosts fragment),
+// used (exec -- hostname on every node) and shut down, the master last.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { NodeRow } from '../../source/plan/plan-cluster.js';
@@ -11,9 +12,11 @@ import { type Lab, type LabNode, startLab } from '../lab/lab.js';
 import { assertSetupHolds } from './assert-setup.js';
 import { cli, drive, labPlan, parseJsonLines } from './drive.js';
 
-/** `pi-cluster-wizard ARGS --json` on the master as pi, the password on standard input. */
+/** `pi-cluster-wizard COMMAND --json ARGS` on the master as pi, the password on standard input. */
 async function wizard(lab: Lab, args: string[]) {
-  const quoted = [...args, '--json'].map((arg) => `'${arg}'`).join(' ');
+  // --json right after the command: after exec's `--` every word is the command's.
+  const [command, ...rest] = args;
+  const quoted = [command!, '--json', ...rest].map((arg) => `'${arg}'`).join(' ');
   const result = await lab.nodes[0]!.runAsPi(`node ${cli} ${quoted}`, {
     input: `${lab.password}\n`,
     timeoutMs: 240_000,
@@ -238,5 +241,27 @@ describe('the cluster after its first setup: add, replace, remove', { timeout: 1
         etcHosts.indexOf(`${end}\n`),
       ),
     );
+
+    // Use it: a command on every node, each answering with its name; then the cluster shut down,
+    // the workers first, the master last (worker4 is no longer in it and stays on).
+    const exec = await wizard(lab, ['exec', '--', 'hostname']);
+    assert.equal(exec.code, 0, exec.stdout + exec.stderr);
+    const execResults = exec.lines.flatMap((line) =>
+      line.type === 'result'
+        ? [[(line as { node: string }).node, (line as { stdout?: string }).stdout]]
+        : [],
+    );
+    assert.deepEqual(
+      execResults.sort(),
+      rows.map((row) => [row.hostname, `${row.hostname}\n`]),
+    );
+    const shutdown = await wizard(lab, ['shutdown', '--yes']);
+    assert.ok(shutdown.code === null || shutdown.code === 0, shutdown.stdout + shutdown.stderr);
+    assert.match(shutdown.stdout, /All 3 workers are off\./);
+    const deadline = Date.now() + 60_000;
+    while (master!.pid() !== undefined && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const node of remaining) assert.equal(node.pid(), undefined, `node ${node.index} is off`);
+    assert.notEqual(worker4!.pid(), undefined, 'worker4 left the cluster: it stays on');
   });
 });

@@ -97,7 +97,7 @@ export async function membershipCommand(
   }
   const saveProblem = sessionFile.save(prepared.session);
   if (saveProblem) return fail(saveProblem, exitCodes.notDone);
-  // --wipe reaches the node before its host keys are forgotten (else it would be trusted anew).
+  // --wipe reaches the node before the run forgets its host keys (else it would be trusted anew).
   let preset: { password: KnownPassword } | undefined;
   const { change } = options;
   if (change.kind === 'remove' && change.wipe) {
@@ -222,7 +222,7 @@ function prepareRemove(
     parsed
       ? `Its public key (${parsed.type} ${sshFingerprint(Buffer.from(parsed.blob, 'base64'))} ${parsed.comment}) goes from every authorized_keys, now and at every later run (a node that is off now loses it then); nothing else in them changes.`
       : `warning: no run recorded ${row.hostname}'s public key (runs before this version did not), so it stays in the other nodes' authorized_keys: remove its line by hand (ssh-keygen -lf ~/.ssh/authorized_keys lists them).`,
-    `Its host keys are forgotten in ${knownHostsPath}. ${
+    `Its host keys are forgotten in ${knownHostsPath} as the run starts. ${
       wipe
         ? `On ${row.hostname} itself, if it answers: its key pair, the cluster's keys and blocks, the machinefile and the hardening go; its static address and name stay.`
         : `${row.hostname} itself is not changed (--wipe would take the wizard's work off it).`
@@ -232,7 +232,6 @@ function prepareRemove(
     session: withoutNode(session, row.hostname),
     said,
     question: `Remove ${row.hostname} and bring the other ${session.rows.length - 1} nodes up to date?`,
-    apply: () => rewriteHostKeys(knownHostsPath, { forget: namesOf(row) }),
   };
 }
 

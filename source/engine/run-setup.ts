@@ -17,7 +17,11 @@ import {
 } from '../steps/step.js';
 import type { CommandLog } from '../transport/command-log.js';
 import { formatFailure, formatTransportError } from '../transport/errors.js';
-import { defaultKnownHostsPath, type HostKeyEvent } from '../transport/host-keys.js';
+import {
+  defaultKnownHostsPath,
+  type HostKeyEvent,
+  rewriteHostKeys,
+} from '../transport/host-keys.js';
 import { sshFingerprint } from '../transport/known-hosts.js';
 import { connectToNodes, type NodeAccess, type NodeAccessEvents } from './node-access.js';
 import { type PlannedStep, planRun } from './plan-run.js';
@@ -52,6 +56,11 @@ export interface SetupMemory {
    * it merges loses them (a node that was off at the time loses them at its next run).
    */
   retiredKeys?: string[];
+  /**
+   * Names and addresses of nodes that left the cluster: the next run forgets their lines in the
+   * wizard's known_hosts (a new card at the same address is then met as new), then clears this.
+   */
+  forgetHostKeys?: string[];
 }
 
 export interface KnownNode {
@@ -209,6 +218,23 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     memory.rebootPending = [...cluster.rebootPending].sort();
     emit({ type: 'memory', memory: { ...memory } });
   };
+
+  // Nodes that left the cluster: the wizard's known_hosts forgets them before anything connects
+  // (names a node of the cluster uses now stay). Should that fail, the list stays for the next run,
+  // and a new card at such an address is refused as "changed", naming the command that forgets it.
+  if (memory.forgetHostKeys && !cluster.dryRun) {
+    const inUse = new Set(
+      rows
+        .flatMap((row) => [row.hostname, row.address, row.reachAt])
+        .map((name) => name.toLowerCase()),
+    );
+    try {
+      const forget = memory.forgetHostKeys.filter((name) => !inUse.has(name.toLowerCase()));
+      if (forget.length > 0) rewriteHostKeys(cluster.knownHostsPath, { forget });
+      delete memory.forgetHostKeys;
+      saveMemory();
+    } catch {}
+  }
 
   const report = (
     step: StepId,

@@ -71,15 +71,25 @@ function runWithout(run: RunState | undefined, node: string): RunState {
   };
 }
 
-/** The session without the node: its row, what the runs learned of it, its key retired. */
+/**
+ * The session without the node: its row, what the runs learned of it, its key retired, and its
+ * names left for the next run to forget in the wizard's known_hosts.
+ */
 export function withoutNode(session: SavedSession, node: string): SavedSession {
+  const gone = session.rows.find((row) => row.hostname === node);
   const rows = session.rows.filter((row) => row.hostname !== node);
+  const run = runWithout(session.run, node);
+  const names = gone ? [gone.hostname, gone.address, gone.reachAt].filter(Boolean) : [];
+  const forget = [...new Set([...(run.memory.forgetHostKeys ?? []), ...names])];
   return {
     ...session,
     settings: { ...session.settings, nodeCount: rows.length },
     rows,
     rowsEdited: true,
-    run: runWithout(session.run, node),
+    run: {
+      ...run,
+      memory: { ...run.memory, ...(forget.length > 0 ? { forgetHostKeys: forget } : {}) },
+    },
   };
 }
 

@@ -143,13 +143,11 @@ function readRunState(value: unknown): RunState | undefined | string {
   }
   const nodes = readKnownNodes(value.memory.nodes);
   if (typeof nodes === 'string') return nodes;
-  const { retiredKeys } = value.memory;
-  if (
-    retiredKeys !== undefined &&
-    (!Array.isArray(retiredKeys) || !retiredKeys.every((item) => typeof item === 'string'))
-  ) {
-    return 'run.memory.retiredKeys is not a list of public keys';
-  }
+  const { retiredKeys, forgetHostKeys } = value.memory;
+  const strings = (list: unknown) =>
+    list === undefined || (Array.isArray(list) && list.every((item) => typeof item === 'string'));
+  if (!strings(retiredKeys)) return 'run.memory.retiredKeys is not a list of public keys';
+  if (!strings(forgetHostKeys)) return 'run.memory.forgetHostKeys is not a list of host names';
   const results: RunState['results'] = {};
   for (const [step, byNode] of Object.entries(value.results)) {
     if (!isObject(byNode)) return `run.results.${step} is not a table`;
@@ -166,6 +164,9 @@ function readRunState(value: unknown): RunState | undefined | string {
       ...(undoneAtBoot === undefined ? {} : { undoneAtBoot: undone }),
       ...(nodes === undefined ? {} : { nodes }),
       ...(retiredKeys === undefined ? {} : { retiredKeys: [...(retiredKeys as string[])] }),
+      ...(forgetHostKeys === undefined
+        ? {}
+        : { forgetHostKeys: [...(forgetHostKeys as string[])] }),
     },
     results,
   };

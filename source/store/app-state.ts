@@ -13,6 +13,7 @@ import {
   validateRows,
   validateSettings,
 } from '../plan/plan-cluster.js';
+import { withoutNode } from '../session/cluster-changes.js';
 import {
   type RunState,
   type SavedData,
@@ -203,6 +204,32 @@ export function addRow(
   const rows = [...state.rows, row];
   const settings = { ...state.settings, nodeCount: rows.length };
   return { row, change: { settings, rows, rowsEdited: countEditedRows(settings, rows) > 0 } };
+}
+
+/**
+ * A Pi taken out of the cluster, as `pi-cluster-wizard remove` takes it out: its row, what runs
+ * learned of it, its public key retired (the next run takes it out of every authorized_keys).
+ */
+export function removeRow(
+  state: AppData,
+  index: number,
+): { problem: string } | { change: Partial<AppData> } {
+  const row = state.rows.find((each) => each.index === index);
+  if (!row) return { problem: `there is no Pi ${index}` };
+  if (row.index === 0)
+    return { problem: `${row.hostname} is the master: the wizard runs on it, so it stays` };
+  const { settings, rows, rowsEdited, run } = withoutNode(
+    {
+      schemaVersion: sessionSchemaVersion,
+      screen: state.screen,
+      settings: state.settings,
+      rows: state.rows,
+      rowsEdited: state.rowsEdited,
+      ...(state.run ? { run: state.run } : {}),
+    },
+    row.hostname,
+  );
+  return { change: { settings, rows, rowsEdited, ...(run ? { run } : {}) } };
 }
 
 export function editRow(state: AppData, index: number, patch: RowPatch): Partial<AppData> {

@@ -15,6 +15,7 @@ import {
   initialData,
   type ResumeOffer,
   type RowPatch,
+  removeRow,
   resume,
   type SavedData,
   type ScreenName,
@@ -46,6 +47,8 @@ export interface AppActions {
   editRow(index: number, patch: RowPatch): void;
   /** A Pi more after the last row; its row, or why there is none (the subnet is full, say). */
   addRow(): { problem: string } | { row: NodeRow };
+  /** Takes a Pi out of the cluster (its key retired for the next run); why not, when it cannot be. */
+  removeRow(index: number): string | undefined;
   /** Discovery's assignment: sets the "reach it now at" address of the given rows (by Pi number). */
   assignReachAt(patches: ReadonlyArray<{ index: number; reachAt: string }>): void;
   /** Review → confirm when the table is valid; otherwise returns the issues and stays. */
@@ -89,6 +92,12 @@ export function createAppStore(options: CreateAppStoreOptions = {}): AppStore {
       return result.result;
     },
     editRow: (index, patch) => set((state) => editRow(state, index, patch)),
+    removeRow: (index) => {
+      const removed = removeRow(get(), index);
+      if ('problem' in removed) return removed.problem;
+      set(removed.change);
+      return undefined;
+    },
     addRow: () => {
       const added = addRow(get());
       if ('problem' in added) return added;

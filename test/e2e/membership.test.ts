@@ -168,6 +168,15 @@ describe('the cluster after its first setup: add, replace, remove', { timeout: 1
       assert.notEqual(refused.code, 0, `worker4's old key is refused by node ${node.index}`);
       assert.match(refused.stderr, /Permission denied/);
     }
+    // The wizard's own known_hosts (the master's) forgot worker4 as the run started.
+    const wizardKnown = await master!.readFile('/home/pi/.ssh/known_hosts');
+    const removedAddress = lab.staticAddress(104);
+    assert.ok(
+      !wizardKnown
+        .split('\n')
+        .some((line) => line.startsWith(`${removedAddress} `) || /worker4/.test(line)),
+      wizardKnown,
+    );
     // The wizard's work is off worker4; it keeps its address and name.
     assert.equal(worker4!.address(), lab.staticAddress(104));
     assert.equal(await worker4!.hostname(), 'worker4');

@@ -3,6 +3,9 @@
 // retries and the person's choices, the dry run, carried steps and the resume after the master's
 // reboot. What only real nodes can show (the steps themselves, SSH, reboots) is the lab's.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { runSetup } from '../../source/engine/run-setup.js';
 import { verifyNodesAtOnce } from '../../source/steps/key-steps.js';
@@ -98,6 +101,33 @@ describe('runSetup on in-memory nodes', () => {
     const dry = new MemoryLab(2);
     await run(dry, { dryRun: true });
     assert.equal(dry.memory.nodes, undefined);
+  });
+
+  test("nodes that left are forgotten in the wizard's known_hosts as the next run starts, once", async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'pcw-forget-'));
+    try {
+      const knownHostsPath = join(directory, 'known_hosts');
+      const lines = [
+        '127.0.90.14 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGone',
+        'worker9 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGone',
+        '127.0.90.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKept',
+      ];
+      writeFileSync(knownHostsPath, `${lines.join('\n')}\n`);
+      const lab = new MemoryLab(2);
+      lab.memory = { ...lab.memory, forgetHostKeys: ['worker9', '127.0.90.14', '127.0.90.11'] };
+      await run(lab, { knownHostsPath, dryRun: true });
+      assert.equal(
+        readFileSync(knownHostsPath, 'utf8'),
+        `${lines.join('\n')}\n`,
+        'a dry run forgets nothing',
+      );
+      await run(lab, { knownHostsPath });
+      // 127.0.90.11 is worker1's static address: a node of the cluster uses it now.
+      assert.equal(readFileSync(knownHostsPath, 'utf8'), `${lines[2]}\n`);
+      assert.equal(lab.memory.forgetHostKeys, undefined, 'done once');
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   test('a cluster of one: a step on no node (fan-out) does not hold up verify', async () => {

@@ -114,6 +114,7 @@ describe('who is in the cluster', () => {
     assert.deepEqual(Object.keys(smaller.run?.memory.nodes ?? {}), ['worker1']);
     assert.deepEqual(smaller.run?.memory.retiredKeys, ['ssh-ed25519 AAAAw2 pi@worker2']);
     assert.deepEqual(smaller.run?.results, { keys: { master: 'ok', worker1: 'ok' } });
+    assert.deepEqual(smaller.run?.memory.forgetHostKeys, ['worker2', '192.168.0.102']);
     assert.deepEqual(
       withoutNode(smaller, 'worker2').run?.memory.retiredKeys,
       smaller.run?.memory.retiredKeys,

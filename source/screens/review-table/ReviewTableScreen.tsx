@@ -22,6 +22,8 @@ export function ReviewTableScreen({
   isActive,
 }: ScreenProps & { discovery: DiscoveryWork }) {
   const { state, shown, issues, window, closeDiscovery } = useReviewTable(store, isActive);
+  const removing =
+    state.removing === undefined ? undefined : shown.find((row) => row.index === state.removing);
   if (state.discovering) {
     return (
       <DiscoveryScreen
@@ -116,6 +118,11 @@ export function ReviewTableScreen({
           </>
         )}
         {state.notice ? <Text color="yellow">{state.notice}</Text> : null}
+        {removing ? (
+          <Text color="yellow" bold>
+            {`Remove ${removing.hostname} (${removing.address}) from the cluster? Its public key leaves every authorized_keys and its lines every hosts and known_hosts block at the next run; the Pi itself is not changed. y remove · any other key keeps it`}
+          </Text>
+        ) : null}
         {state.triedWithProblems && issues.length > 0 && !editing ? (
           <Text color="red" bold>
             Fix the problems above before going on.
@@ -136,6 +143,7 @@ export function ReviewTableScreen({
                 ['c', 'continue'],
                 ['d', 'find the Pis'],
                 ['a', 'add a Pi'],
+                ['x', 'remove one'],
                 ['Esc', 'back to the settings'],
               ]
         }

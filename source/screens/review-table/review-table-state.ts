@@ -33,6 +33,8 @@ export interface ReviewTableState {
   discovering?: boolean;
   /** Why the last key could not do what it asks (a Pi could not be added), until the next key. */
   notice?: string;
+  /** The Pi number whose removal (key x) waits for y. */
+  removing?: number;
 }
 
 export type ReviewTableAction =
@@ -44,7 +46,8 @@ export type ReviewTableAction =
   | { type: 'end-edit' }
   | { type: 'continue-with-problems' }
   | { type: 'discovery'; open: boolean }
-  | { type: 'notice'; text: string | undefined };
+  | { type: 'notice'; text: string | undefined }
+  | { type: 'removing'; index: number | undefined };
 
 export const initialReviewTableState: ReviewTableState = { selected: 0, triedWithProblems: false };
 
@@ -109,6 +112,8 @@ export function reviewTableReducer(
       return { ...state, discovering: action.open };
     case 'notice':
       return { ...state, notice: action.text };
+    case 'removing':
+      return { ...state, removing: action.index };
   }
 }
 

@@ -18,8 +18,8 @@ import {
 /**
  * The review's keys. In the table: ↑/↓/PgUp/PgDn/Home/End select a row, Enter or e edits it,
  * c continues (only with a valid table), d opens the discovery screen over the table, a adds a Pi
- * after the last row (the cluster growing) and edits where it answers now, Esc goes back to the
- * form. While editing: Tab/↑/↓ move
+ * after the last row (the cluster growing) and edits where it answers now, x takes the selected
+ * Pi out of the cluster once y confirms it, Esc goes back to the form. While editing: Tab/↑/↓ move
  * between the row's fields, Enter saves the row, Esc drops the edit, other keys edit the field.
  */
 export default function useReviewTable(store: AppStore, isActive: boolean) {
@@ -47,9 +47,17 @@ export default function useReviewTable(store: AppStore, isActive: boolean) {
   useKeys(
     (input, key) => {
       if (key.ctrl) return; // Ctrl+C arrives as "c" with ctrl: the root's, not "continue"
-      const { editing, selected, discovering } = latest.current;
+      const { editing, selected, discovering, removing } = latest.current;
       if (discovering) return; // keys typed right after d belong to the discovery screen
       const actions = store.getState();
+      if (removing !== undefined) {
+        act({ type: 'removing', index: undefined });
+        if (input !== 'y') return;
+        const problem = actions.removeRow(removing);
+        if (problem) act({ type: 'notice', text: `Not removed: ${problem}` });
+        act({ type: 'move', by: 0, rowCount: store.getState().rows.length });
+        return;
+      }
       if (editing) {
         if (key.escape) act({ type: 'end-edit' });
         else if (key.return) {
@@ -83,7 +91,15 @@ export default function useReviewTable(store: AppStore, isActive: boolean) {
       } else if (input === 'c') {
         if (actions.confirmTable().length > 0) act({ type: 'continue-with-problems' });
       } else if (input === 'd') act({ type: 'discovery', open: true });
-      else if (input === 'a') {
+      else if (input === 'x') {
+        const row = actions.rows[selected];
+        if (row?.index === 0)
+          act({
+            type: 'notice',
+            text: `${row.hostname} is the master: the wizard runs on it, so it stays`,
+          });
+        else if (row) act({ type: 'removing', index: row.index });
+      } else if (input === 'a') {
         const added = actions.addRow();
         if ('problem' in added) act({ type: 'notice', text: `No Pi added: ${added.problem}` });
         else {

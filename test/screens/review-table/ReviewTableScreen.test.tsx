@@ -168,4 +168,37 @@ describe('ReviewTableScreen', () => {
     assert.equal(store.getState().rows.length, 3);
     await press(instance, keys.down, (frame) => !frame.includes('No Pi added'));
   });
+
+  test('x takes a Pi out once y confirms it: its row goes, its key is retired for the next run', async () => {
+    const { store, instance } = renderReview(4);
+    store.setState({
+      run: {
+        memory: {
+          rebootPending: [],
+          masterBootIdBeforeReboot: null,
+          nodes: { worker2: { publicKey: 'ssh-ed25519 AAAAw2 pi@worker2' } },
+        },
+        results: { keys: { worker2: 'ok' } },
+      },
+    });
+    await waitForFrame(instance, 'The table is valid');
+    await press(instance, 'x', 'master is the master: the wizard runs on it, so it stays');
+    await press(instance, keys.down, (frame) => selectedLine(frame).includes('worker1'));
+    await press(instance, keys.down, (frame) => selectedLine(frame).includes('worker2'));
+    await press(instance, 'x', 'Remove worker2 (192.168.0.102) from the cluster?');
+    await press(instance, 'n', (frame) => !frame.includes('Remove worker2'));
+    assert.equal(store.getState().rows.length, 4, 'any other key keeps it');
+    await press(instance, 'x', 'Remove worker2 (192.168.0.102) from the cluster?');
+    await press(instance, 'y', (frame) => !frame.includes('worker2'));
+    const state = store.getState();
+    assert.deepEqual(
+      state.rows.map((row) => row.hostname),
+      ['master', 'worker1', 'worker3'],
+    );
+    assert.equal(state.settings.nodeCount, 3);
+    assert.deepEqual(state.run?.memory.retiredKeys, ['ssh-ed25519 AAAAw2 pi@worker2']);
+    assert.deepEqual(state.run?.memory.forgetHostKeys, ['worker2', '192.168.0.102']);
+    assert.deepEqual(state.run?.results, { keys: {} });
+    await waitForFrame(instance, 'The table is valid');
+  });
 });

@@ -12,7 +12,7 @@ import { wipeRemovedNode } from '../engine/wipe-removed-node.js';
 import { parseIpv4 } from '../plan/ipv4.js';
 import { type NodeRow, newRows, validateRows, validateSettings } from '../plan/plan-cluster.js';
 import {
-  knownHostKeys,
+  checkNewCard,
   knownPublicKey,
   withAddedRows,
   withoutNode,
@@ -20,10 +20,9 @@ import {
   workerRow,
 } from '../session/cluster-changes.js';
 import type { SavedSession } from '../session/saved-session.js';
-import { openSessionFile } from '../session/session-file.js';
 import { parsePublicKey } from '../steps/authorized-keys.js';
 import { stepIds } from '../steps/step.js';
-import { defaultKnownHostsPath, rewriteHostKeys } from '../transport/host-keys.js';
+import { defaultKnownHostsPath } from '../transport/host-keys.js';
 import { sshFingerprint } from '../transport/known-hosts.js';
 import { exitCodes } from './exit-codes.js';
 import {
@@ -34,6 +33,7 @@ import {
   readRunPassword,
   runCommand,
 } from './run-command.js';
+import { loadSavedCluster } from './saved-cluster.js';
 
 const processIo: CommandIo = {
   stdin: process.stdin,
@@ -47,8 +47,6 @@ interface Prepared {
   said: string[];
   /** The question to ask before it is made (none for add: it only plans). */
   question?: string;
-  /** Done once the person said yes, before the run: the wizard's own known_hosts. */
-  apply?: () => string | undefined;
 }
 
 export async function membershipCommand(
@@ -60,14 +58,9 @@ export async function membershipCommand(
     io.stderr.write(`${message}\n`);
     return code;
   };
-  const sessionFile = openSessionFile({ sessionName: options.sessionName });
-  if (sessionFile.notice) io.stderr.write(`${sessionFile.notice}\n`);
-  const session = sessionFile.saved;
-  if (!session || session.rows.length === 0) {
-    return fail(
-      'No cluster is set up in this session yet: set it up first (pi-cluster-wizard, or pi-cluster-wizard run all), then add, remove or replace its Pis.',
-    );
-  }
+  const loaded = loadSavedCluster(options.sessionName, io);
+  if (!loaded.ok) return loaded.message ? fail(loaded.message, loaded.exitCode) : loaded.exitCode;
+  const { session, file: sessionFile } = loaded;
   const prepared = await prepare(options.change, session, io, knownHostsPath);
   if (typeof prepared === 'string') return fail(prepared);
   if ('refused' in prepared) return fail(prepared.refused, exitCodes.notDone);
@@ -123,8 +116,6 @@ export async function membershipCommand(
       );
     }
   }
-  const backup = prepared.apply?.();
-  if (backup) io.stderr.write(`${knownHostsPath} changed; the old one is ${backup}\n`);
   if (options.change.kind === 'add' && !options.yes) {
     io.stderr.write(
       `Saved in ${sessionFile.path}. Set them up, and bring every other node up to date, with: pi-cluster-wizard run all${options.sessionName === 'default' ? '' : ` --session ${options.sessionName}`}\n`,
@@ -257,22 +248,15 @@ async function prepareReplace(
     if (typeof found === 'string') return found;
     reachAt = found.get(row.index)!;
   }
-  const probe = await probeSsh(reachAt, { timeoutMs: 5000 });
-  if (probe.kind !== 'ssh') {
-    return `Nothing answers SSH at ${reachAt} (${probe.detail}): check that ${row.hostname}'s new card is in, powered and has SSH enabled (Raspberry Pi Imager: Services → Enable SSH), then say where it answers with --reach-at ADDR.`;
-  }
-  const { identity } = probe;
-  const old = knownHostKeys(session, row.hostname);
-  if (old.includes(identity.hostKey)) {
-    return {
-      refused: `${reachAt} offers ${row.hostname}'s old host key (${identity.fingerprint}): that is the card the cluster already trusts, not a re-flashed one. To set it up again as it is: pi-cluster-wizard run all --node ${row.hostname}`,
-    };
-  }
-  if (change.hostKey !== undefined && change.hostKey !== identity.fingerprint) {
-    return {
-      refused: `${reachAt} offers the host key ${identity.keyType} ${identity.fingerprint}, not the ${change.hostKey} given with --host-key: nothing was changed. Check the key on the Pi itself (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and the address.`,
-    };
-  }
+  const checked = checkNewCard(
+    session,
+    row,
+    reachAt,
+    await probeSsh(reachAt, { timeoutMs: 5000 }),
+    change.hostKey,
+  );
+  if (!checked.ok) return checked.refused ? { refused: checked.message } : checked.message;
+  const { identity } = checked;
   const key = knownPublicKey(session, row.hostname);
   const parsed = key === undefined ? undefined : parsePublicKey(key);
   const said = [
@@ -285,20 +269,10 @@ async function prepareReplace(
     }. Then ${row.hostname} is set up again (static IP ${row.address}, its name, keys) and rebooted; the other nodes only get the new keys.`,
   ];
   return {
-    session: withReplacedNode(session, row.hostname, reachAt),
+    session: withReplacedNode(session, row.hostname, reachAt, identity.hostKey),
     said,
     ...(change.hostKey === undefined
       ? { question: `Is this ${row.hostname}'s new card? Trust this host key and set it up?` }
       : {}),
-    apply: () =>
-      rewriteHostKeys(knownHostsPath, {
-        forget: [...namesOf(row), reachAt],
-        record: { keys: [identity.hostKey], as: [reachAt, row.address] },
-      }),
   };
-}
-
-/** The names the wizard's known_hosts may hold a node's keys under. */
-function namesOf(row: NodeRow): string[] {
-  return [...new Set([row.hostname, row.address, row.reachAt].filter(Boolean))];
 }

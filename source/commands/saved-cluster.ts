@@ -1,10 +1,11 @@
-// What exec, shutdown and reboot start from: the cluster saved in the session (they never change
-// it), the nodes asked for, the login password, and the real nodes reached as the setup reaches
+// What the commands over a cluster already set up start from: the cluster saved in the session
+// (exec, shutdown and reboot never change it; add, remove and replace save it through `file`), the
+// nodes asked for, the login password, and the real nodes reached as the setup reaches
 // them. Every refusal is words for standard error with exit code 2.
 import { connectToNodes, type NodeAccess } from '../engine/node-access.js';
 import { type NodeRow, validateRows, validateSettings } from '../plan/plan-cluster.js';
 import type { SavedSession } from '../session/saved-session.js';
-import { openSessionFile } from '../session/session-file.js';
+import { openSessionFile, type SessionFile } from '../session/session-file.js';
 import { CommandLog, defaultCommandLogPath } from '../transport/command-log.js';
 import { defaultKnownHostsPath, type HostKeyEvent } from '../transport/host-keys.js';
 import type { ActionScreen } from './action-screen.js';
@@ -14,11 +15,11 @@ import { type CommandIo, describeIssue, readRunPassword } from './run-command.js
 
 export type Refused = { ok: false; exitCode: number; message?: string };
 
-/** The session's cluster, checked as run checks it; exec, shutdown and reboot never save it. */
+/** The session's cluster, checked as run checks it, and its file (to save a changed cluster). */
 export function loadSavedCluster(
   sessionName: string,
   io: CommandIo,
-): { ok: true; session: SavedSession } | Refused {
+): { ok: true; session: SavedSession; file: SessionFile } | Refused {
   const sessionFile = openSessionFile({ sessionName });
   if (sessionFile.notice) io.stderr.write(`${sessionFile.notice}\n`);
   const session = sessionFile.saved;
@@ -36,7 +37,7 @@ export function loadSavedCluster(
       `The cluster in this session cannot be used:\n${issues.map((issue) => `  - ${describeIssue(issue)}`).join('\n')}\nFix it with pi-cluster-wizard (the review screen), then try again.`,
     );
   }
-  return { ok: true, session };
+  return { ok: true, session, file: sessionFile };
 }
 
 /** The rows of the nodes named (every row when none are), in the table's order. */

@@ -17,12 +17,9 @@ import {
 } from '../steps/step.js';
 import type { CommandLog } from '../transport/command-log.js';
 import { formatFailure, formatTransportError } from '../transport/errors.js';
-import {
-  defaultKnownHostsPath,
-  type HostKeyEvent,
-  rewriteHostKeys,
-} from '../transport/host-keys.js';
+import { defaultKnownHostsPath, type HostKeyEvent } from '../transport/host-keys.js';
 import { sshFingerprint } from '../transport/known-hosts.js';
+import { applyHostKeyChanges } from './host-key-changes.js';
 import { connectToNodes, type NodeAccess, type NodeAccessEvents } from './node-access.js';
 import { type PlannedStep, planRun } from './plan-run.js';
 import type { RetryPolicy } from './retry-policy.js';
@@ -61,6 +58,12 @@ export interface SetupMemory {
    * wizard's known_hosts (a new card at the same address is then met as new), then clears this.
    */
   forgetHostKeys?: string[];
+  /**
+   * Re-flashed cards a person confirmed (`replace`): before anything connects, the next run
+   * forgets the node's old host keys in the wizard's known_hosts (under its names and `forget`)
+   * and trusts `hostKey` (`type base64`) at its addresses, then clears the entry.
+   */
+  newCards?: Record<string, { hostKey: string; forget: string[] }>;
 }
 
 export interface KnownNode {
@@ -83,7 +86,9 @@ export type SetupEvent =
   /** A node's public key is known (generated or read): it travels into the master's authorized_keys. */
   | { type: 'public-key'; node: string; fingerprint: string; comment: string }
   /** One row of the N×N login matrix: which nodes this one logs into by name without a password. */
-  | { type: 'logins'; node: string; logins: LoginResult[] };
+  | { type: 'logins'; node: string; logins: LoginResult[] }
+  /** Something the person must know that is no node's step result (a file the run could not change). */
+  | { type: 'warning'; text: string };
 
 export interface LoginResult {
   to: string;
@@ -219,21 +224,14 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     emit({ type: 'memory', memory: { ...memory } });
   };
 
-  // Nodes that left the cluster: the wizard's known_hosts forgets them before anything connects
-  // (names a node of the cluster uses now stay). Should that fail, the list stays for the next run,
-  // and a new card at such an address is refused as "changed", naming the command that forgets it.
-  if (memory.forgetHostKeys && !cluster.dryRun) {
-    const inUse = new Set(
-      rows
-        .flatMap((row) => [row.hostname, row.address, row.reachAt])
-        .map((name) => name.toLowerCase()),
-    );
-    try {
-      const forget = memory.forgetHostKeys.filter((name) => !inUse.has(name.toLowerCase()));
-      if (forget.length > 0) rewriteHostKeys(cluster.knownHostsPath, { forget });
-      delete memory.forgetHostKeys;
-      saveMemory();
-    } catch {}
+  // What remove and replace left for the wizard's known_hosts, before anything connects.
+  if ((memory.forgetHostKeys || memory.newCards) && !cluster.dryRun) {
+    const done = applyHostKeyChanges(memory, rows, cluster.knownHostsPath);
+    for (const text of done.warnings) emit({ type: 'warning', text });
+    delete memory.forgetHostKeys;
+    delete memory.newCards;
+    Object.assign(memory, done.memory);
+    saveMemory();
   }
 
   const report = (

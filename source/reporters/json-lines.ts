@@ -39,6 +39,7 @@ export type JsonLine =
       recorded: boolean;
     }
   | { type: 'reach-changed'; node: string; address: string }
+  | { type: 'warning'; text: string }
   | { type: 'public-key'; node: string; fingerprint: string; comment: string }
   | { type: 'logins'; node: string; logins: Array<{ to: string; ok: boolean; detail: string }> }
   | { type: 'master-rebooting'; node: string; address: string; loginAgain: string }
@@ -117,6 +118,8 @@ export function toJsonLine(event: SetupEvent, user: string): JsonLine | undefine
         address: event.address,
         loginAgain: `ssh ${user}@${event.address}`,
       };
+    case 'warning':
+      return { type: 'warning', text: event.text };
     case 'memory':
       return undefined;
   }

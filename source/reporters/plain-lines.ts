@@ -49,6 +49,9 @@ export function plainLinesReporter({
             );
           }
           break;
+        case 'warning':
+          print(`warning     ${event.text}`);
+          break;
         case 'master-rebooting':
           print('');
           for (const line of masterRebootLines({ user, address: event.address })) print(line);

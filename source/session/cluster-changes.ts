@@ -1,6 +1,7 @@
 // The cluster's membership after its first setup, as changes to the saved session: new rows after
 // the last (add), a row gone (remove), a row whose card was re-flashed (replace). Pure functions;
 // the commands ask, save, and run the steps that bring every node up to date.
+import type { ProbeOutcome, SshIdentity } from '../discovery/ssh-probe.js';
 import type { SetupMemory } from '../engine/run-setup.js';
 import type { NodeRow } from '../plan/plan-cluster.js';
 import type { RunState, SavedSession } from './saved-session.js';
@@ -93,17 +94,67 @@ export function withoutNode(session: SavedSession, node: string): SavedSession {
   };
 }
 
-/** The session with the node's card re-flashed: a new card answering at `reachAt`, its old key retired. */
+/**
+ * The session with the node's card re-flashed: a new card answering at `reachAt` whose host key
+ * (`type base64`) the person confirmed, its old public key retired. The next run forgets the old
+ * card's host keys in the wizard's known_hosts and trusts this one before it connects.
+ */
 export function withReplacedNode(
   session: SavedSession,
   node: string,
   reachAt: string,
+  hostKey: string,
 ): SavedSession {
+  const old = session.rows.find((row) => row.hostname === node);
+  const run = runWithout(session.run, node);
+  const forget = [
+    ...new Set([old?.reachAt ?? '', reachAt, ...(run.memory.newCards?.[node]?.forget ?? [])]),
+  ].filter(Boolean);
   return {
     ...session,
     rows: session.rows.map((row) => (row.hostname === node ? { ...row, reachAt } : row)),
-    run: runWithout(session.run, node),
+    run: {
+      ...run,
+      memory: { ...run.memory, newCards: { ...run.memory.newCards, [node]: { hostKey, forget } } },
+    },
   };
+}
+
+/**
+ * Whether what answers at `reachAt` can be the node's new card: it must answer SSH, must not offer
+ * the old card's host key, and must offer the pinned key when one was given (`SHA256:…`). `refused`
+ * says the answer was clear and it is not.
+ */
+export function checkNewCard(
+  session: Pick<SavedSession, 'run'>,
+  row: NodeRow,
+  reachAt: string,
+  probe: ProbeOutcome,
+  pinned?: string,
+): { ok: true; identity: SshIdentity } | { ok: false; message: string; refused: boolean } {
+  if (probe.kind !== 'ssh') {
+    return {
+      ok: false,
+      refused: false,
+      message: `Nothing answers SSH at ${reachAt} (${probe.detail}): check that ${row.hostname}'s new card is in, powered and has SSH enabled (Raspberry Pi Imager: Services → Enable SSH), then say where it answers.`,
+    };
+  }
+  const { identity } = probe;
+  if (knownHostKeys(session, row.hostname).includes(identity.hostKey)) {
+    return {
+      ok: false,
+      refused: true,
+      message: `${reachAt} offers ${row.hostname}'s old host key (${identity.fingerprint}): that is the card the cluster already trusts, not a re-flashed one. To set it up again as it is: pi-cluster-wizard run all --node ${row.hostname}`,
+    };
+  }
+  if (pinned !== undefined && pinned !== identity.fingerprint) {
+    return {
+      ok: false,
+      refused: true,
+      message: `${reachAt} offers the host key ${identity.keyType} ${identity.fingerprint}, not the ${pinned} given with --host-key: nothing was changed. Check the key on the Pi itself (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and the address.`,
+    };
+  }
+  return { ok: true, identity };
 }
 
 /** The public key the wizard fanned in for a node, when a run recorded it. */
@@ -112,6 +163,6 @@ export function knownPublicKey(session: SavedSession, node: string): string | un
 }
 
 /** The host keys a run recorded for a node (`type base64`). */
-export function knownHostKeys(session: SavedSession, node: string): string[] {
+export function knownHostKeys(session: Pick<SavedSession, 'run'>, node: string): string[] {
   return session.run?.memory.nodes?.[node]?.hostKeys ?? [];
 }

@@ -148,6 +148,8 @@ function readRunState(value: unknown): RunState | undefined | string {
     list === undefined || (Array.isArray(list) && list.every((item) => typeof item === 'string'));
   if (!strings(retiredKeys)) return 'run.memory.retiredKeys is not a list of public keys';
   if (!strings(forgetHostKeys)) return 'run.memory.forgetHostKeys is not a list of host names';
+  const newCards = readNewCards(value.memory.newCards);
+  if (typeof newCards === 'string') return newCards;
   const results: RunState['results'] = {};
   for (const [step, byNode] of Object.entries(value.results)) {
     if (!isObject(byNode)) return `run.results.${step} is not a table`;
@@ -167,9 +169,31 @@ function readRunState(value: unknown): RunState | undefined | string {
       ...(forgetHostKeys === undefined
         ? {}
         : { forgetHostKeys: [...(forgetHostKeys as string[])] }),
+      ...(newCards === undefined ? {} : { newCards }),
     },
     results,
   };
+}
+
+/** run.memory.newCards: hostname → the host key a person confirmed; a string is why it cannot be used. */
+function readNewCards(
+  value: unknown,
+): NonNullable<RunState['memory']['newCards']> | undefined | string {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) return 'run.memory.newCards is not a table';
+  const cards: NonNullable<RunState['memory']['newCards']> = {};
+  for (const [node, each] of Object.entries(value)) {
+    if (
+      !isObject(each) ||
+      typeof each.hostKey !== 'string' ||
+      !/^[a-z0-9@.-]+ [A-Za-z0-9+/]+=*$/.test(each.hostKey) ||
+      !Array.isArray(each.forget) ||
+      !each.forget.every((name) => typeof name === 'string')
+    )
+      return `run.memory.newCards.${node} is not a host key and the names to forget`;
+    cards[node] = { hostKey: each.hostKey, forget: [...(each.forget as string[])] };
+  }
+  return cards;
 }
 
 /** run.memory.nodes: hostname → what the wizard knows of it; a string is why it cannot be used. */

@@ -29,24 +29,24 @@ export function parsePublicKey(line: string): PublicKey | undefined {
   };
 }
 
+/** What makes a key the same key whatever its options or comment (`type base64`); undefined if none. */
+export function keyIdentity(line: string): string | undefined {
+  const key = parsePublicKey(line);
+  return key && `${key.type} ${key.blob}`;
+}
+
 /**
  * The existing file with every key of `incoming` that it lacks added, each key once. A missing key
  * goes right after the incoming key before it that the file has (else before the next one it has,
  * else at the end), so keys added by a later run land where a single run would have put them.
  */
 export function mergeAuthorizedKeys(existing: string, incoming: readonly string[]): string {
-  const identity = (key: PublicKey) => `${key.type} ${key.blob}`;
   const lines = existing === '' ? [] : existing.replace(/\n$/, '').split('\n');
-  const lineOf = (id: string) =>
-    lines.findIndex((line) => {
-      const key = parsePublicKey(line);
-      return key !== undefined && identity(key) === id;
-    });
+  const lineOf = (id: string) => lines.findIndex((line) => keyIdentity(line) === id);
   const wanted: { id: string; line: string }[] = [];
   for (const line of incoming) {
-    const key = parsePublicKey(line);
-    if (key && !wanted.some((each) => each.id === identity(key)))
-      wanted.push({ id: identity(key), line: key.line });
+    const id = keyIdentity(line);
+    if (id && !wanted.some((each) => each.id === id)) wanted.push({ id, line: line.trim() });
   }
   let added = false;
   wanted.forEach(({ id, line }, index) => {
@@ -69,17 +69,12 @@ export function mergeAuthorizedKeys(existing: string, incoming: readonly string[
  * or comment): only what the wizard knows it added. Unchanged (the same string) when none is there.
  */
 export function removeAuthorizedKeys(existing: string, keys: readonly string[]): string {
-  const gone = new Set(
-    keys.flatMap((line) => {
-      const key = parsePublicKey(line);
-      return key ? [`${key.type} ${key.blob}`] : [];
-    }),
-  );
+  const gone = new Set(keys.flatMap((line) => keyIdentity(line) ?? []));
   if (gone.size === 0 || existing === '') return existing;
   const lines = existing.split('\n');
   const kept = lines.filter((line) => {
-    const key = parsePublicKey(line);
-    return key === undefined || !gone.has(`${key.type} ${key.blob}`);
+    const id = keyIdentity(line);
+    return id === undefined || !gone.has(id);
   });
   return kept.length === lines.length ? existing : kept.join('\n');
 }

@@ -2,7 +2,12 @@
 // authorized_keys, that file fanned out to every worker (merged, never overwritten), every host key
 // in every known_hosts, and the N×N proof that every node logs into every other by name.
 import type { NodeRow } from '../plan/plan-cluster.js';
-import { mergeAuthorizedKeys, parsePublicKey, removeAuthorizedKeys } from './authorized-keys.js';
+import {
+  keyIdentity,
+  mergeAuthorizedKeys,
+  parsePublicKey,
+  removeAuthorizedKeys,
+} from './authorized-keys.js';
 import type { NodeFacts } from './node-facts.js';
 import { type NodeStep, StepFailure, type StepWork } from './step.js';
 
@@ -67,14 +72,11 @@ function failedEarlier(work: StepWork, hostname: string): boolean {
  */
 function updateAuthorizedKeys(work: StepWork, existing: string, incoming: readonly string[]) {
   const current = new Set(
-    [...work.cluster.publicKeys.values()].flatMap((line) => {
-      const key = parsePublicKey(line);
-      return key ? [`${key.type} ${key.blob}`] : [];
-    }),
+    [...work.cluster.publicKeys.values()].flatMap((line) => keyIdentity(line) ?? []),
   );
   const retired = work.cluster.retiredKeys.filter((line) => {
-    const key = parsePublicKey(line);
-    return key !== undefined && !current.has(`${key.type} ${key.blob}`);
+    const id = keyIdentity(line);
+    return id !== undefined && !current.has(id);
   });
   return mergeAuthorizedKeys(removeAuthorizedKeys(existing, retired), incoming);
 }

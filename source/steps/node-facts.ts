@@ -2,7 +2,7 @@
 // really running, the login user and home, how sudo behaves, and what makes a card unique.
 import { sshFingerprint } from '../transport/known-hosts.js';
 import type { NodeConnection } from '../transport/node-connection.js';
-import { parsePublicKey } from './authorized-keys.js';
+import { keyIdentity } from './authorized-keys.js';
 import type { NetworkStack } from './network-config.js';
 import { StepFailure } from './step.js';
 
@@ -101,8 +101,8 @@ export function parseNodeFacts(output: string): NodeFacts {
     const key = line.slice(0, equals);
     const value = line.slice(equals + 1).trim();
     if (key === 'hostkey') {
-      const parsed = parsePublicKey(value);
-      if (parsed) hostKeys.push(`${parsed.type} ${parsed.blob}`);
+      const identity = keyIdentity(value);
+      if (identity) hostKeys.push(identity);
     } else if (key === 'nm_device') {
       const [device, state] = value.split(':');
       if (device && state) networkManagerDevices.set(device, state);

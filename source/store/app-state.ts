@@ -13,10 +13,11 @@ import {
   validateRows,
   validateSettings,
 } from '../plan/plan-cluster.js';
-import { withoutNode } from '../session/cluster-changes.js';
+import { withoutNode, withReplacedNode } from '../session/cluster-changes.js';
 import {
   type RunState,
   type SavedData,
+  type SavedSession,
   type ScreenName,
   screenOrder,
   sessionSchemaVersion,
@@ -218,18 +219,45 @@ export function removeRow(
   if (!row) return { problem: `there is no Pi ${index}` };
   if (row.index === 0)
     return { problem: `${row.hostname} is the master: the wizard runs on it, so it stays` };
-  const { settings, rows, rowsEdited, run } = withoutNode(
-    {
-      schemaVersion: sessionSchemaVersion,
-      screen: state.screen,
-      settings: state.settings,
-      rows: state.rows,
-      rowsEdited: state.rowsEdited,
-      ...(state.run ? { run: state.run } : {}),
-    },
-    row.hostname,
-  );
+  const { settings, rows, rowsEdited, run } = withoutNode(sessionOf(state), row.hostname);
   return { change: { settings, rows, rowsEdited, ...(run ? { run } : {}) } };
+}
+
+/**
+ * A re-flashed card, as `pi-cluster-wizard replace` takes it once its host key is confirmed: it
+ * answers at `reachAt`, the next run trusts `hostKey` for it and forgets the old card's (its old
+ * public key retired), and sets it up again.
+ */
+export function replaceRow(
+  state: AppData,
+  index: number,
+  reachAt: string,
+  hostKey: string,
+): { problem: string } | { change: Partial<AppData> } {
+  const row = state.rows.find((each) => each.index === index);
+  if (!row) return { problem: `there is no Pi ${index}` };
+  if (row.index === 0)
+    return { problem: `${row.hostname} is the master: the wizard runs on it, so it stays` };
+  const { rows, run } = withReplacedNode(sessionOf(state), row.hostname, reachAt, hostKey);
+  return {
+    change: {
+      rows,
+      rowsEdited: countEditedRows(state.settings, rows) > 0,
+      ...(run ? { run } : {}),
+    },
+  };
+}
+
+/** The state as the session file holds it, for the changes that work on sessions. */
+function sessionOf(state: AppData): SavedSession {
+  return {
+    schemaVersion: sessionSchemaVersion,
+    screen: state.screen,
+    settings: state.settings,
+    rows: state.rows,
+    rowsEdited: state.rowsEdited,
+    ...(state.run ? { run: state.run } : {}),
+  };
 }
 
 export function editRow(state: AppData, index: number, patch: RowPatch): Partial<AppData> {

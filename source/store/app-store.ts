@@ -16,6 +16,7 @@ import {
   type ResumeOffer,
   type RowPatch,
   removeRow,
+  replaceRow,
   resume,
   type SavedData,
   type ScreenName,
@@ -49,6 +50,8 @@ export interface AppActions {
   addRow(): { problem: string } | { row: NodeRow };
   /** Takes a Pi out of the cluster (its key retired for the next run); why not, when it cannot be. */
   removeRow(index: number): string | undefined;
+  /** A re-flashed card whose host key the person confirmed (trusted at the next run); why not. */
+  replaceRow(index: number, reachAt: string, hostKey: string): string | undefined;
   /** Discovery's assignment: sets the "reach it now at" address of the given rows (by Pi number). */
   assignReachAt(patches: ReadonlyArray<{ index: number; reachAt: string }>): void;
   /** Review → confirm when the table is valid; otherwise returns the issues and stays. */
@@ -96,6 +99,12 @@ export function createAppStore(options: CreateAppStoreOptions = {}): AppStore {
       const removed = removeRow(get(), index);
       if ('problem' in removed) return removed.problem;
       set(removed.change);
+      return undefined;
+    },
+    replaceRow: (index, reachAt, hostKey) => {
+      const replaced = replaceRow(get(), index, reachAt, hostKey);
+      if ('problem' in replaced) return replaced.problem;
+      set(replaced.change);
       return undefined;
     },
     addRow: () => {

@@ -45,6 +45,8 @@ export interface RunView {
   cells: Partial<Record<StepId, Record<string, NodeCell>>>;
   stepNodes: Partial<Record<StepId, string[]>>;
   finishedSteps: StepId[];
+  /** What the run must tell that is no node's step result (a file it could not change). */
+  warnings: string[];
   /** Host keys seen for the first time (and recorded in known_hosts unless a dry run). */
   newHostKeys: Array<{ node: string; keyType: string; fingerprint: string }>;
   /** Each node's public key once known: it travels into the master's authorized_keys. */
@@ -77,6 +79,7 @@ export function initialRunView(options: {
     cells: {},
     stepNodes: {},
     finishedSteps: [],
+    warnings: [],
     newHostKeys: [],
     publicKeys: {},
     logins: {},
@@ -230,6 +233,8 @@ export function applySetupEvent(view: RunView, event: SetupEvent, now: number): 
       return { ...view, masterRebooting: { address: event.address, hostname: event.hostname } };
     case 'step-finished':
       return { ...view, finishedSteps: [...view.finishedSteps, event.step] };
+    case 'warning':
+      return { ...view, warnings: [...view.warnings, event.text] };
     case 'reach-changed':
     case 'memory':
       return view;

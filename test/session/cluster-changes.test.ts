@@ -7,6 +7,7 @@ import {
   validateRows,
 } from '../../source/plan/plan-cluster.js';
 import {
+  checkNewCard,
   withAddedRows,
   withoutNode,
   withReplacedNode,
@@ -123,11 +124,58 @@ describe('who is in the cluster', () => {
   });
 
   test('a replaced node keeps its row and address, answers at the new card, its old key retired', () => {
-    const replaced = withReplacedNode(session, 'worker1', '192.168.0.60');
+    const replaced = withReplacedNode(session, 'worker1', '192.168.0.60', 'ssh-ed25519 AAAAn1');
     assert.deepEqual(replaced.rows[1], { ...session.rows[1]!, reachAt: '192.168.0.60' });
     assert.deepEqual(replaced.run?.memory.retiredKeys, ['ssh-ed25519 AAAAw1 pi@worker1']);
     assert.equal(replaced.run?.memory.nodes?.worker1, undefined);
     assert.equal(replaced.rowsEdited, false);
+    assert.deepEqual(replaced.run?.memory.newCards, {
+      worker1: { hostKey: 'ssh-ed25519 AAAAn1', forget: ['192.168.0.101', '192.168.0.60'] },
+    });
+    const again = withReplacedNode(replaced, 'worker1', '192.168.0.61', 'ssh-ed25519 AAAAn2');
+    assert.deepEqual(
+      again.run?.memory.newCards?.worker1,
+      {
+        hostKey: 'ssh-ed25519 AAAAn2',
+        forget: ['192.168.0.60', '192.168.0.61', '192.168.0.101'],
+      },
+      'a second confirmation before the run: the last key, every address seen forgotten',
+    );
+  });
+
+  test('a new card must answer SSH, must not be the old card, and must offer the pinned key', () => {
+    const row = session.rows[1]!;
+    const identity = {
+      banner: 'SSH-2.0-OpenSSH_10.0p2 Debian-7',
+      keyType: 'ssh-ed25519',
+      fingerprint: 'SHA256:new',
+      hostKey: 'ssh-ed25519 AAAAn1',
+    };
+    const nothing = checkNewCard(session, row, '192.168.0.60', {
+      kind: 'nothing',
+      detail: 'ECONNREFUSED',
+    });
+    assert.ok(!nothing.ok && !nothing.refused);
+    assert.match(nothing.message, /Nothing answers SSH at 192\.168\.0\.60 \(ECONNREFUSED\)/);
+    const old = checkNewCard(session, row, '192.168.0.60', {
+      kind: 'ssh',
+      identity: { ...identity, hostKey: 'ssh-ed25519 AAAAh1' },
+    });
+    assert.ok(!old.ok && old.refused);
+    assert.match(old.message, /worker1's old host key .* run all --node worker1/);
+    const other = checkNewCard(
+      session,
+      row,
+      '192.168.0.60',
+      { kind: 'ssh', identity },
+      'SHA256:pinned',
+    );
+    assert.ok(!other.ok && other.refused);
+    assert.match(other.message, /not the SHA256:pinned given with --host-key/);
+    assert.deepEqual(
+      checkNewCard(session, row, '192.168.0.60', { kind: 'ssh', identity }, 'SHA256:new'),
+      { ok: true, identity },
+    );
   });
 
   test('the master cannot be removed or replaced; an unknown name lists the nodes', () => {

@@ -64,6 +64,8 @@ describe('session file', () => {
             worker2: {},
           },
           retiredKeys: ['ssh-ed25519 AAAAold pi@worker3'],
+          forgetHostKeys: ['worker3', '192.168.0.103'],
+          newCards: { worker2: { hostKey: 'ssh-ed25519 AAAAnew', forget: ['192.168.0.23'] } },
         },
         results: {},
       },
@@ -76,6 +78,13 @@ describe('session file', () => {
     assert.match(
       open().notice ?? '',
       /run\.memory\.nodes\.worker1\.cores is not a number of processors/,
+    );
+    const badCard = structuredClone(withNodes);
+    badCard.run!.memory.newCards!.worker2!.hostKey = 'ssh-ed25519 AAAA; rm -rf ~';
+    fs.writeFileSync(file(), JSON.stringify(badCard));
+    assert.match(
+      open().notice ?? '',
+      /run\.memory\.newCards\.worker2 is not a host key and the names to forget/,
     );
   });
 

@@ -15,19 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { rewriteHostKeys } from '../../source/transport/host-keys.js';
+import { found, newKey as makeKey } from './ssh-keygen.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'pcw-rewrite-host-keys-'));
 after(() => rmSync(directory, { recursive: true, force: true }));
 
-function newKey(name: string): string {
-  const path = join(directory, name);
-  const made = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path]);
-  assert.equal(made.status, 0, String(made.stderr));
-  return readFileSync(`${path}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
-}
-
-const found = (file: string, host: string) =>
-  spawnSync('ssh-keygen', ['-F', host, '-f', file], { encoding: 'utf8' }).stdout;
+const newKey = (name: string) => makeKey(directory, name);
 
 describe("rewriting the wizard's known_hosts", () => {
   test('forgets the lines naming only the node, keeps everything else, records the new key, with a backup', () => {

@@ -5,7 +5,7 @@ import type { DiscoveryWork } from '../discovery/discovery-work.js';
 import { KeyHints } from '../KeyHints.js';
 import type { ScreenProps } from '../screen-props.js';
 import { TextField } from '../text-field/TextField.js';
-import { editFields, maxIssuesShown } from './review-table-state.js';
+import { type CardReplacement, editFields, maxIssuesShown } from './review-table-state.js';
 import useReviewTable from './use-review-table.js';
 
 const columns = [
@@ -21,7 +21,11 @@ export function ReviewTableScreen({
   discovery,
   isActive,
 }: ScreenProps & { discovery: DiscoveryWork }) {
-  const { state, shown, issues, window, closeDiscovery } = useReviewTable(store, isActive);
+  const { state, shown, issues, window, closeDiscovery } = useReviewTable(
+    store,
+    discovery,
+    isActive,
+  );
   const removing =
     state.removing === undefined ? undefined : shown.find((row) => row.index === state.removing);
   if (state.discovering) {
@@ -100,6 +104,9 @@ export function ReviewTableScreen({
           })}
         </Box>
       ) : null}
+      {state.replacing ? (
+        <ReplacePanel replacing={state.replacing} rows={shown} isActive={isActive} />
+      ) : null}
 
       <Box flexDirection="column" marginTop={1}>
         {issues.length === 0 ? (
@@ -131,23 +138,85 @@ export function ReviewTableScreen({
       </Box>
       <KeyHints
         hints={
-          editing
-            ? [
-                ['Tab/↑/↓', 'field'],
-                ['Enter', 'save the row'],
-                ['Esc', 'cancel the edit'],
-              ]
-            : [
-                ['↑/↓', 'row'],
-                ['Enter/e', 'edit'],
-                ['c', 'continue'],
-                ['d', 'find the Pis'],
-                ['a', 'add a Pi'],
-                ['x', 'remove one'],
-                ['Esc', 'back to the settings'],
-              ]
+          state.replacing
+            ? replaceHints[state.replacing.phase]
+            : editing
+              ? [
+                  ['Tab/↑/↓', 'field'],
+                  ['Enter', 'save the row'],
+                  ['Esc', 'cancel the edit'],
+                ]
+              : [
+                  ['↑/↓', 'row'],
+                  ['Enter/e', 'edit'],
+                  ['c', 'continue'],
+                  ['d', 'find the Pis'],
+                  ['a', 'add a Pi'],
+                  ['x', 'remove one'],
+                  ['r', 'replace its card'],
+                  ['Esc', 'back to the settings'],
+                ]
         }
       />
+    </Box>
+  );
+}
+
+const replaceHints: Record<CardReplacement['phase'], Array<[string, string]>> = {
+  address: [
+    ['Enter', 'ask it for its host key'],
+    ['Esc', 'cancel'],
+  ],
+  asking: [['Esc', 'cancel']],
+  confirm: [
+    ['y', 'trust this key'],
+    ['any other key', 'cancel'],
+  ],
+};
+
+/** Key r: a re-flashed card, where it answers now, then its host key for the person to confirm. */
+function ReplacePanel({
+  replacing,
+  rows,
+  isActive,
+}: {
+  replacing: CardReplacement;
+  rows: readonly NodeRow[];
+  isActive: boolean;
+}) {
+  const row = rows.find((each) => each.index === replacing.index);
+  if (!row) return null;
+  const { identity } = replacing;
+  return (
+    <Box flexDirection="column" marginTop={1} borderStyle="round" borderColor="yellow" paddingX={1}>
+      <Text bold>{`Replace ${row.hostname}'s card (re-flashed, or a new board in its place)`}</Text>
+      <Text>
+        Where does the new card answer now?{' '}
+        <Text dimColor>Its DHCP address (your router lists it), or a name.</Text>
+      </Text>
+      <Box>
+        <Text color="cyan">{' › '}</Text>
+        <TextField
+          value={replacing.value}
+          cursor={replacing.cursor}
+          focused={isActive && replacing.phase === 'address'}
+        />
+      </Box>
+      {replacing.phase === 'asking' ? (
+        <Text>{`Asking ${replacing.value.trim()} for its SSH host key (no login)…`}</Text>
+      ) : null}
+      {identity ? (
+        <>
+          <Text>{`It answers: ${identity.banner}`}</Text>
+          <Text bold>{`Its host key: ${identity.keyType} ${identity.fingerprint}`}</Text>
+          <Text>
+            {`Compare it on the Pi itself (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub). Once trusted, the next run forgets the old card's host keys, takes its public key out of every authorized_keys, and sets ${row.hostname} up again at ${row.address} (it reboots); the other Pis only get its new keys.`}
+          </Text>
+          <Text color="yellow" bold>
+            {`Is this ${row.hostname}'s new card? y trusts this key · any other key cancels`}
+          </Text>
+        </>
+      ) : null}
     </Box>
   );
 }

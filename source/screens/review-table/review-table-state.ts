@@ -1,5 +1,6 @@
 // The lookup table review as a pure reducer: which row is selected, the row being edited (its
 // draft values) and whether the person tried to go on with problems left.
+import type { SshIdentity } from '../../discovery/ssh-probe.js';
 import type { NodeRow, RowField } from '../../plan/plan-cluster.js';
 import { editText, type TextEdit } from '../text-field/text-field-state.js';
 
@@ -35,6 +36,19 @@ export interface ReviewTableState {
   notice?: string;
   /** The Pi number whose removal (key x) waits for y. */
   removing?: number;
+  /** A re-flashed card being replaced (key r): where it answers, then its host key to confirm. */
+  replacing?: CardReplacement;
+}
+
+export interface CardReplacement {
+  /** The Pi number. */
+  index: number;
+  /** Typing where the new card answers, asking it for its host key, or waiting for y. */
+  phase: 'address' | 'asking' | 'confirm';
+  value: string;
+  cursor: number;
+  /** What answered, once asked. */
+  identity?: SshIdentity;
 }
 
 export type ReviewTableAction =
@@ -47,7 +61,12 @@ export type ReviewTableAction =
   | { type: 'continue-with-problems' }
   | { type: 'discovery'; open: boolean }
   | { type: 'notice'; text: string | undefined }
-  | { type: 'removing'; index: number | undefined };
+  | { type: 'removing'; index: number | undefined }
+  | { type: 'replace-start'; index: number }
+  | { type: 'replace-edit'; edit: TextEdit }
+  | { type: 'replace-asking' }
+  | { type: 'replace-found'; identity: SshIdentity }
+  | { type: 'replace-end' };
 
 export const initialReviewTableState: ReviewTableState = { selected: 0, triedWithProblems: false };
 
@@ -114,6 +133,29 @@ export function reviewTableReducer(
       return { ...state, notice: action.text };
     case 'removing':
       return { ...state, removing: action.index };
+    case 'replace-start':
+      return {
+        ...state,
+        replacing: { index: action.index, phase: 'address', value: '', cursor: 0 },
+      };
+    case 'replace-edit': {
+      if (state.replacing?.phase !== 'address') return state;
+      const { value, cursor } = editText(state.replacing, action.edit);
+      return { ...state, replacing: { ...state.replacing, value, cursor } };
+    }
+    case 'replace-asking':
+      return state.replacing
+        ? { ...state, replacing: { ...state.replacing, phase: 'asking' } }
+        : state;
+    case 'replace-found':
+      return state.replacing?.phase === 'asking'
+        ? {
+            ...state,
+            replacing: { ...state.replacing, phase: 'confirm', identity: action.identity },
+          }
+        : state;
+    case 'replace-end':
+      return { ...state, replacing: undefined };
   }
 }
 
@@ -152,15 +194,22 @@ export function issueLines(issueCount: number, triedWithProblems: boolean): numb
   );
 }
 
+/** Lines the panel under the table takes: the row being edited, or the card being replaced. */
+export function panelLines(state: ReviewTableState): number {
+  if (state.editing) return 5;
+  if (!state.replacing) return 0;
+  return state.replacing.identity ? 12 : 6;
+}
+
 /**
  * How many table rows fit in a terminal this tall beside the header, the column titles, the
- * edit panel and the issues, with a line to spare (a full screen makes Ink redraw it all).
+ * panel under the table and the issues, with a line to spare (a full screen makes Ink redraw it all).
  */
 export function tableHeight(
   terminalRows: number | undefined,
-  editing: boolean,
+  panel: number,
   issueBlockLines: number,
 ): number {
-  const reserved = 14 + issueBlockLines + (editing ? 5 : 0);
+  const reserved = 14 + issueBlockLines + panel;
   return Math.max(3, (terminalRows ?? 24) - reserved);
 }

@@ -1,13 +1,17 @@
 import { useStdout } from 'ink';
-import { useReducer, useRef } from 'react';
+import { useEffect, useReducer, useRef } from 'react';
 import { useStore } from 'zustand';
 import { validateRows } from '../../plan/plan-cluster.js';
+import { checkNewCard } from '../../session/cluster-changes.js';
 import type { AppStore } from '../../store/app-store.js';
+import type { DiscoveryWork } from '../discovery/discovery-work.js';
 import { textEditFor } from '../text-field/text-field-state.js';
 import useKeys from '../use-keys.js';
 import {
+  type CardReplacement,
   initialReviewTableState,
   issueLines,
+  panelLines,
   type ReviewTableAction,
   reviewTableReducer,
   rowsWithDraft,
@@ -19,10 +23,15 @@ import {
  * The review's keys. In the table: ↑/↓/PgUp/PgDn/Home/End select a row, Enter or e edits it,
  * c continues (only with a valid table), d opens the discovery screen over the table, a adds a Pi
  * after the last row (the cluster growing) and edits where it answers now, x takes the selected
- * Pi out of the cluster once y confirms it, Esc goes back to the form. While editing: Tab/↑/↓ move
+ * Pi out of the cluster once y confirms it, r replaces the selected Pi's card (re-flashed: where it
+ * answers now, then its host key confirmed with y), Esc goes back to the form. While editing: Tab/↑/↓ move
  * between the row's fields, Enter saves the row, Esc drops the edit, other keys edit the field.
  */
-export default function useReviewTable(store: AppStore, isActive: boolean) {
+export default function useReviewTable(
+  store: AppStore,
+  discovery: DiscoveryWork,
+  isActive: boolean,
+) {
   const rows = useStore(store, (state) => state.rows);
   const settings = useStore(store, (state) => state.settings);
   const [state, dispatch] = useReducer(reviewTableReducer, initialReviewTableState);
@@ -34,12 +43,15 @@ export default function useReviewTable(store: AppStore, isActive: boolean) {
     latest.current = reviewTableReducer(latest.current, action);
     dispatch(action);
   };
+  // Asking a new card for its host key: stopped by Esc, or when the screen goes.
+  const asking = useRef<AbortController | undefined>(undefined);
+  useEffect(() => () => asking.current?.abort(), []);
   const { stdout } = useStdout();
   const shown = rowsWithDraft(rows, state.editing);
   const issues = validateRows(settings, shown);
   const height = tableHeight(
     stdout.rows,
-    state.editing !== undefined,
+    panelLines(state),
     issueLines(issues.length, state.triedWithProblems),
   );
   const window = visibleWindow(state.selected, shown.length, height);
@@ -47,9 +59,13 @@ export default function useReviewTable(store: AppStore, isActive: boolean) {
   useKeys(
     (input, key) => {
       if (key.ctrl) return; // Ctrl+C arrives as "c" with ctrl: the root's, not "continue"
-      const { editing, selected, discovering, removing } = latest.current;
+      const { editing, selected, discovering, removing, replacing } = latest.current;
       if (discovering) return; // keys typed right after d belong to the discovery screen
       const actions = store.getState();
+      if (replacing) {
+        replaceKey(input, key, replacing);
+        return;
+      }
       if (removing !== undefined) {
         act({ type: 'removing', index: undefined });
         if (input !== 'y') return;
@@ -99,6 +115,14 @@ export default function useReviewTable(store: AppStore, isActive: boolean) {
             text: `${row.hostname} is the master: the wizard runs on it, so it stays`,
           });
         else if (row) act({ type: 'removing', index: row.index });
+      } else if (input === 'r') {
+        const row = actions.rows[selected];
+        if (row?.index === 0)
+          act({
+            type: 'notice',
+            text: `${row.hostname} is the master: the wizard runs on it, so its card is not replaced from here`,
+          });
+        else if (row) act({ type: 'replace-start', index: row.index });
       } else if (input === 'a') {
         const added = actions.addRow();
         if ('problem' in added) act({ type: 'notice', text: `No Pi added: ${added.problem}` });
@@ -110,6 +134,59 @@ export default function useReviewTable(store: AppStore, isActive: boolean) {
     },
     { isActive: isActive && !state.discovering },
   );
+
+  /** r's panel: type where the new card answers, Enter asks it for its host key, y trusts it. */
+  function replaceKey(
+    input: string,
+    key: Parameters<Parameters<typeof useKeys>[0]>[1],
+    replacing: CardReplacement,
+  ) {
+    const actions = store.getState();
+    const row = actions.rows.find((each) => each.index === replacing.index);
+    const end = (notice: string) => {
+      asking.current?.abort();
+      act({ type: 'replace-end' });
+      act({ type: 'notice', text: notice });
+    };
+    if (!row) return end('That Pi is no longer in the table.');
+    if (replacing.phase === 'confirm') {
+      if (input !== 'y') return end(`Nothing was changed: ${row.hostname}'s card stays trusted.`);
+      const problem = actions.replaceRow(row.index, replacing.value, replacing.identity!.hostKey);
+      return end(
+        problem
+          ? `Not replaced: ${problem}`
+          : `${row.hostname}'s new card is trusted for the next run: c goes on to set it up again (the other Pis only get its new keys).`,
+      );
+    }
+    if (key.escape) return end(`Nothing was changed: ${row.hostname}'s card stays trusted.`);
+    if (replacing.phase === 'asking') return;
+    if (!key.return) {
+      const edit = textEditFor(input, key);
+      if (edit) act({ type: 'replace-edit', edit });
+      return;
+    }
+    const reachAt = replacing.value.trim();
+    const typed = actions.rows.map((each) =>
+      each.index === row.index ? { ...each, reachAt } : each,
+    );
+    const problem = validateRows(settings, typed).find(
+      (issue) => issue.scope === 'row' && issue.row === row.index && issue.field === 'reachAt',
+    );
+    if (problem) {
+      act({ type: 'notice', text: problem.message });
+      return;
+    }
+    act({ type: 'notice', text: undefined });
+    act({ type: 'replace-asking' });
+    const controller = new AbortController();
+    asking.current = controller;
+    void discovery.probe(reachAt, controller.signal).then((outcome) => {
+      if (controller.signal.aborted) return;
+      const checked = checkNewCard(store.getState(), row, reachAt, outcome);
+      if (checked.ok) act({ type: 'replace-found', identity: checked.identity });
+      else end(`Not replaced: ${checked.message}`);
+    });
+  }
 
   const closeDiscovery = () => act({ type: 'discovery', open: false });
   return { state, shown, issues, window, closeDiscovery };

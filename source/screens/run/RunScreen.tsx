@@ -53,8 +53,13 @@ export function RunScreen({ store, isActive, onQuit, onForceQuit }: RunScreenPro
   const failureLines = failure
     ? 7 + Math.ceil(failure.summary.length / Math.max(20, terminalColumns - 4))
     : 0;
+  const warningLines = view.warnings.reduce(
+    (lines, text) => lines + Math.ceil(text.length / Math.max(20, terminalColumns)),
+    0,
+  );
   const reserved =
     (planMode ? 8 : 9) +
+    warningLines +
     (live?.section === 'Keys' ? 1 : 0) +
     failureLines +
     (view.clonedCards ? 4 : 0) +
@@ -83,6 +88,11 @@ export function RunScreen({ store, isActive, onQuit, onForceQuit }: RunScreenPro
             : `Section ${currentIndex + 1} of ${sections.length}${view.current ? ` · now: ${view.current}, ${stepTitle(view.current)}${ahead ? ` (Pis that are done here are ahead, in ${sectionOf(view.current)})` : ''}` : ''}`
         }
       />
+      {view.warnings.map((text) => (
+        <Text key={text} color="yellow">
+          {`⚠ ${text}`}
+        </Text>
+      ))}
       {planMode ? (
         <PlanView
           lines={plan}

@@ -4,6 +4,7 @@ import { defaultSettings, planCluster } from '../../../source/plan/plan-cluster.
 import {
   initialReviewTableState,
   issueLines,
+  panelLines,
   type ReviewTableAction,
   reviewTableReducer,
   rowsWithDraft,
@@ -74,17 +75,27 @@ describe('review table state', () => {
   });
 
   test('the table gets what the terminal height leaves', () => {
-    const cases: Array<[number | undefined, boolean, number, number]> = [
-      [40, false, 1, 25],
-      [40, true, 1, 20],
-      [24, false, 1, 9],
-      [24, false, 7, 3],
-      [undefined, false, 1, 9],
-      [10, true, 3, 3],
+    const cases: Array<[number | undefined, number, number, number]> = [
+      [40, 0, 1, 25],
+      [40, 5, 1, 20],
+      [24, 0, 1, 9],
+      [24, 0, 7, 3],
+      [undefined, 0, 1, 9],
+      [10, 5, 3, 3],
     ];
-    for (const [rows, editing, issues, expected] of cases) {
-      assert.equal(tableHeight(rows, editing, issues), expected, `${rows} ${editing} ${issues}`);
+    for (const [rows, panel, issues, expected] of cases) {
+      assert.equal(tableHeight(rows, panel, issues), expected, `${rows} ${panel} ${issues}`);
     }
+    const row = { index: 2, interfaceName: 'eth0', address: 'a', hostname: 'h', reachAt: 'r' };
+    assert.equal(panelLines(initialReviewTableState), 0);
+    assert.equal(
+      panelLines(reviewTableReducer(initialReviewTableState, { type: 'start-edit', row })),
+      5,
+    );
+    assert.equal(
+      panelLines(reviewTableReducer(initialReviewTableState, { type: 'replace-start', index: 2 })),
+      6,
+    );
     assert.equal(issueLines(0, false), 1);
     assert.equal(issueLines(2, true), 3);
     assert.equal(issueLines(9, true), 7);

@@ -62,6 +62,7 @@ export async function execCommand(
       results,
       exitCode,
       interrupted: work.interrupts.by !== undefined,
+      asRoot: options.sudo,
       commandLogPath: work.commandLog.path,
     });
     return exitCode;

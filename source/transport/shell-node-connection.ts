@@ -359,9 +359,9 @@ export abstract class ShellNodeConnection implements NodeConnection {
   protected abstract execute(request: ExecuteRequest): Promise<RawResult>;
 
   /**
-   * Whether commands also get a timeout on the node itself. Over SSH, closing the channel of a
-   * command that timed out does not stop it (no pty, no SIGHUP, and sshd does not pass a signal on
-   * to a root process), so coreutils' `timeout` ends it there a second after the wizard gives up.
+   * Whether commands also get a timeout on the node itself. Over SSH, the KILL the wizard asks sshd
+   * for as it gives up reaches only the login user's processes (no pty, so no SIGHUP either): a
+   * command run as root goes on, so coreutils' `timeout` ends it there a second later.
    */
   protected readonly timesOutOnNode: boolean = false;
 

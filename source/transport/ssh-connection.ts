@@ -252,9 +252,7 @@ export class SshNodeConnection extends ShellNodeConnection {
         settled = true;
         cleanup();
         if (channel) {
-          try {
-            channel.signal('KILL');
-          } catch {}
+          killChannel(channel);
           channel.close();
         }
         reject(error);
@@ -271,7 +269,10 @@ export class SshNodeConnection extends ShellNodeConnection {
       request.signal?.addEventListener('abort', onAbort, { once: true });
 
       try {
-        this.#client.exec(shellCommand(request.argv), (error, opened) => {
+        // `exec`: the command replaces the login shell, so it leads the session's process group, and
+        // the KILL sent when the wizard stops it (sshd's killpg of the session) reaches it and its
+        // children; coreutils' timeout, forked by the shell, would have a group of its own.
+        this.#client.exec(`exec ${shellCommand(request.argv)}`, (error, opened) => {
           if (error) {
             if (!settled) {
               settled = true;
@@ -454,4 +455,25 @@ export async function connectOverSsh(options: SshConnectOptions): Promise<SshNod
       fail(connectionError(target, error));
     }
   });
+}
+
+/**
+ * Asks sshd to KILL a command's session (RFC 4254 6.9; OpenSSH kills the session's process group
+ * as the login user). ssh2's `channel.signal` sends nothing once our side of the channel ended
+ * (its stdin is closed as every command starts: state `eof`), so the request goes through its
+ * protocol while the channel is still open.
+ */
+function killChannel(channel: ClientChannel): void {
+  const open = channel as unknown as {
+    outgoing?: { id?: number; state?: string };
+    _client?: { _protocol?: { signal?: (id: number, name: string) => void } };
+  };
+  try {
+    const id = open.outgoing?.id;
+    const protocol = open._client?._protocol;
+    const state = open.outgoing?.state;
+    if ((state === 'open' || state === 'eof') && id !== undefined && protocol?.signal)
+      protocol.signal(id, 'KILL');
+    else channel.signal('KILL');
+  } catch {}
 }

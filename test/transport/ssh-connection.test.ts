@@ -289,7 +289,9 @@ describe('a worker over SSH, sudo asking for the password', () => {
   });
 
   it('also ends a timed-out command on the node, as root too, instead of leaving it running', async () => {
-    // The node's own timeout is a second and a bit after the wizard's (here 4 s after 2.5 s).
+    // The login user's command gets the KILL sshd passes on to its session as the wizard gives up;
+    // root's is beyond that, and the node's own timeout ends it a second and a bit later (here 4 s
+    // after 2.5 s).
     const outcomes = await Promise.allSettled([
       connection.run(['sleep', '3174'], { timeoutMs: 2_500 }),
       connection.runAsRoot(['sleep', '3175'], { timeoutMs: 2_500 }),
@@ -301,28 +303,33 @@ describe('a worker over SSH, sudo asking for the password', () => {
     // Looked at from here, in /proc, not by entering the node: under load entering it can take
     // longer than the second between the two timeouts.
     const nodePidNamespace = readlinkSync(`/proc/${lab.nodes[0]!.pid()}/ns/pid`);
-    const running = async () =>
-      String(
-        readdirSync('/proc')
-          .filter((pid) => /^\d+$/.test(pid))
-          .filter((pid) => {
-            try {
-              return (
-                readlinkSync(`/proc/${pid}/ns/pid`) === nodePidNamespace &&
-                /^sleep\x00317[45]\x00/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))
-              );
-            } catch {
-              return false; // ended meanwhile
-            }
-          }).length,
-      );
-    assert.equal(await running(), '2', 'closing the channel alone leaves them running');
-    let left = '2';
-    for (let tries = 0; tries < 60 && left !== '0'; tries += 1) {
+    const running = () =>
+      readdirSync('/proc')
+        .filter((pid) => /^\d+$/.test(pid))
+        .flatMap((pid) => {
+          try {
+            if (readlinkSync(`/proc/${pid}/ns/pid`) !== nodePidNamespace) return [];
+            const sleep = /^sleep\x00(317[45])\x00/.exec(
+              readFileSync(`/proc/${pid}/cmdline`, 'utf8'),
+            );
+            return sleep ? [sleep[1]!] : [];
+          } catch {
+            return []; // ended meanwhile
+          }
+        })
+        .sort()
+        .join(' ');
+    assert.match(running(), /3175/, "closing the channel alone leaves root's running");
+    const seen: string[] = [];
+    for (let tries = 0; tries < 60 && running() !== ''; tries += 1) {
+      seen.push(running());
       await new Promise((resolve) => setTimeout(resolve, 100));
-      left = await running();
     }
-    assert.equal(left, '0');
+    assert.equal(running(), '');
+    assert.ok(
+      seen.includes('3175'),
+      `the login user's command ended with root's, not before it: ${seen.join(', ')}`,
+    );
   });
 
   it('refuses a wrong login password in words, without retrying it', async () => {

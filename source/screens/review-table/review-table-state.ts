@@ -66,6 +66,8 @@ export type ReviewTableAction =
   | { type: 'replace-edit'; edit: TextEdit }
   | { type: 'replace-asking' }
   | { type: 'replace-found'; identity: SshIdentity }
+  /** Nothing answered there: the address again, to correct. */
+  | { type: 'replace-address' }
   | { type: 'replace-end' };
 
 export const initialReviewTableState: ReviewTableState = { selected: 0, triedWithProblems: false };
@@ -153,6 +155,10 @@ export function reviewTableReducer(
             ...state,
             replacing: { ...state.replacing, phase: 'confirm', identity: action.identity },
           }
+        : state;
+    case 'replace-address':
+      return state.replacing
+        ? { ...state, replacing: { ...state.replacing, phase: 'address', identity: undefined } }
         : state;
     case 'replace-end':
       return { ...state, replacing: undefined };

@@ -184,7 +184,12 @@ export default function useReviewTable(
       if (controller.signal.aborted) return;
       const checked = checkNewCard(store.getState(), row, reachAt, outcome);
       if (checked.ok) act({ type: 'replace-found', identity: checked.identity });
-      else end(`Not replaced: ${checked.message}`);
+      else if (checked.refused) end(`Not replaced: ${checked.message}`);
+      else {
+        // Nothing answers there: the address stays, to correct or to try again.
+        act({ type: 'replace-address' });
+        act({ type: 'notice', text: checked.message });
+      }
     });
   }
 

@@ -98,12 +98,16 @@ describe('replacing a re-flashed card from the review screen (key r)', () => {
     );
     await press(instance, keys.escape, "Nothing was changed: worker2's card stays trusted.");
 
-    // Nothing answers there; then the old card itself answers: both refused in words.
+    // Nothing answers there: said, and the address stays to correct (here: given up with Esc).
     await startReplacing(instance, '127.0.0.4');
-    await waitForFrame(
+    const nothing = await waitForFrame(
       instance,
-      /Not replaced: Nothing answers SSH at 127\.0\.0\.4 \(ECONNREFUSED\)/,
+      /Nothing answers SSH at 127\.0\.0\.4 \(ECONNREFUSED\)/,
     );
+    assert.match(nothing, / › 127\.0\.0\.4/);
+    assert.match(nothing, /Enter ask it for its host key · Esc cancel/);
+    await press(instance, keys.escape, "Nothing was changed: worker2's card stays trusted.");
+    // The old card itself answers: refused in words.
     await startReplacing(instance, '127.0.0.2');
     await waitForFrame(
       instance,

@@ -7,7 +7,7 @@ import type {
   MembershipOptions,
   StepsOptions,
 } from '../command-line/parse-command-line.js';
-import { probeSsh } from '../discovery/ssh-probe.js';
+import { probeSsh, type SshIdentity } from '../discovery/ssh-probe.js';
 import { wipeRemovedNode } from '../engine/wipe-removed-node.js';
 import { parseIpv4 } from '../plan/ipv4.js';
 import { type NodeRow, newRows, validateRows, validateSettings } from '../plan/plan-cluster.js';
@@ -189,7 +189,7 @@ async function prepareAdd(
       io,
     );
     if (typeof found === 'string') return found;
-    added = added.map((row) => ({ ...row, reachAt: found.get(row.index)! }));
+    added = added.map((row) => ({ ...row, reachAt: found.get(row.index)!.address }));
   }
   return {
     session: withAddedRows(session, added),
@@ -234,6 +234,7 @@ async function prepareReplace(
   knownHostsPath: string,
 ): Promise<Prepared | string | { refused: string }> {
   let reachAt = change.reachAt?.trim();
+  let scanned: SshIdentity | undefined;
   if (reachAt !== undefined && !parseIpv4(reachAt).ok && !/^[A-Za-z0-9.-]+$/.test(reachAt))
     return `--reach-at ${JSON.stringify(reachAt)} is neither an IPv4 address nor a host name`;
   if (reachAt === undefined) {
@@ -246,14 +247,16 @@ async function prepareReplace(
       io,
     );
     if (typeof found === 'string') return found;
-    reachAt = found.get(row.index)!;
+    const machine = found.get(row.index)!;
+    scanned = machine;
+    reachAt = machine.address;
   }
   const checked = checkNewCard(
     session,
     row,
     reachAt,
     await probeSsh(reachAt, { timeoutMs: 5000 }),
-    change.hostKey,
+    { ...(change.hostKey ? { pinned: change.hostKey } : {}), ...(scanned ? { scanned } : {}) },
   );
   if (!checked.ok) return checked.refused ? { refused: checked.message } : checked.message;
   const { identity } = checked;
@@ -261,7 +264,7 @@ async function prepareReplace(
   const parsed = key === undefined ? undefined : parsePublicKey(key);
   const said = [
     `${row.hostname}'s new card answers at ${reachAt}: ${identity.banner}`,
-    `Its host key: ${identity.keyType} ${identity.fingerprint}${change.hostKey ? ' (as given with --host-key)' : ''}`,
+    `Its host key: ${identity.keyType} ${identity.fingerprint}${change.hostKey ? ' (as given with --host-key)' : ''}${scanned ? ' (the same key the scan found)' : ''}`,
     `The old card's host keys are forgotten in ${knownHostsPath} and in every node's known_hosts block; ${
       parsed
         ? `its public key (${sshFingerprint(Buffer.from(parsed.blob, 'base64'))}) goes from every authorized_keys`

@@ -6,6 +6,7 @@ import type { ReadStream } from 'node:tty';
 import type { StepsOptions } from '../command-line/parse-command-line.js';
 import { runDiscovery } from '../discovery/run-discovery.js';
 import { parseScanRange } from '../discovery/scan-range.js';
+import type { FoundMachine } from '../discovery/scan-subnet.js';
 import { type JournaledRunOptions, runJournaled } from '../engine/journaled-run.js';
 import { carriedSteps, describePlan, planRun } from '../engine/plan-run.js';
 import {
@@ -258,19 +259,23 @@ function adoptCluster(session: SavedSession | undefined, given: Cluster): SavedS
 async function discoverReachAt(cluster: Cluster, io: CommandIo): Promise<NodeRow[] | string> {
   const found = await findWhereRowsAnswer(cluster.settings, cluster.rows, cluster.rows, io);
   if (typeof found === 'string') return found;
-  return cluster.rows.map((row) => ({ ...row, reachAt: found.get(row.index) ?? row.reachAt }));
+  return cluster.rows.map((row) => ({
+    ...row,
+    reachAt: found.get(row.index)?.address ?? row.reachAt,
+  }));
 }
 
 /**
- * Where the Pis of `wanted` answer now: a scan of the cluster's subnet (members already at their
- * static address keep their rows; the others get the machines found, in address order), or why not.
+ * Where the Pis of `wanted` answer now, and what answered there (its host key): a scan of the
+ * cluster's subnet (members already at their static address keep their rows; the others get the
+ * machines found, in address order), or why not.
  */
 export async function findWhereRowsAnswer(
   settings: ClusterSettings,
   rows: readonly NodeRow[],
   wanted: readonly NodeRow[],
   io: CommandIo,
-): Promise<Map<number, string> | string> {
+): Promise<Map<number, FoundMachine> | string> {
   const range = parseScanRange(settings.subnet);
   if (!range.ok) return `--discover cannot scan ${settings.subnet}: ${range.message}`;
   io.stderr.write(
@@ -286,7 +291,12 @@ export async function findWhereRowsAnswer(
     if (missing.length > 0) {
       return `--discover found ${scan.machines.length} machine${scan.machines.length === 1 ? '' : 's'} answering SSH in ${range.value.subnet}, but none for ${missing.map((row) => `Pi ${row.index} (${row.hostname})`).join(', ')}: check that every Pi is powered, on this network, with SSH enabled, or say where each answers with --reach-at ADDR,ADDR,…`;
     }
-    return new Map(wanted.map((row) => [row.index, scan.suggestion.get(row.index)!]));
+    return new Map(
+      wanted.map((row) => {
+        const address = scan.suggestion.get(row.index)!;
+        return [row.index, scan.machines.find((machine) => machine.address === address)!];
+      }),
+    );
   } finally {
     interrupts.dispose();
   }

@@ -122,15 +122,16 @@ export function withReplacedNode(
 
 /**
  * Whether what answers at `reachAt` can be the node's new card: it must answer SSH, must not offer
- * the old card's host key, and must offer the pinned key when one was given (`SHA256:…`). `refused`
- * says the answer was clear and it is not.
+ * the old card's host key, must offer the pinned key when one was given (`SHA256:…`) and the key
+ * a scan found there a moment ago, when it was found by a scan. `refused` says the answer was clear
+ * and it is not.
  */
 export function checkNewCard(
   session: Pick<SavedSession, 'run'>,
   row: NodeRow,
   reachAt: string,
   probe: ProbeOutcome,
-  pinned?: string,
+  expected: { pinned?: string; scanned?: SshIdentity } = {},
 ): { ok: true; identity: SshIdentity } | { ok: false; message: string; refused: boolean } {
   if (probe.kind !== 'ssh') {
     return {
@@ -145,6 +146,14 @@ export function checkNewCard(
       ok: false,
       refused: true,
       message: `${reachAt} offers ${row.hostname}'s old host key (${identity.fingerprint}): that is the card the cluster already trusts, not a re-flashed one. To set it up again as it is: pi-cluster-wizard run all --node ${row.hostname}`,
+    };
+  }
+  const { pinned, scanned } = expected;
+  if (scanned && scanned.hostKey !== identity.hostKey) {
+    return {
+      ok: false,
+      refused: true,
+      message: `${reachAt} offered the host key ${scanned.fingerprint} to the scan and ${identity.fingerprint} a moment later: two machines may be answering at that address, or something between. Nothing was changed; check the address (your router lists it) and give it with --reach-at.`,
     };
   }
   if (pinned !== undefined && pinned !== identity.fingerprint) {

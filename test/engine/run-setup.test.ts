@@ -130,6 +130,33 @@ describe('runSetup on in-memory nodes', () => {
     }
   });
 
+  test('a known_hosts the run cannot change is a warning event, the run goes on, and the change waits', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'pcw-forget-'));
+    try {
+      const blocker = join(directory, 'a-file');
+      writeFileSync(blocker, '');
+      const lab = new MemoryLab(2);
+      const card = { hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINew', forget: ['127.0.90.60'] };
+      lab.memory = { ...lab.memory, newCards: { worker1: card } };
+      const warnings: string[] = [];
+      const result = await run(lab, {
+        knownHostsPath: join(blocker, 'known_hosts'),
+        onEvent: (event) => {
+          if (event.type === 'warning') warnings.push(event.text);
+        },
+      });
+      assert.equal(warnings.length, 1);
+      assert.match(
+        warnings[0]!,
+        /worker1's new card could not be trusted in .*a-file\/known_hosts .*ENOTDIR/,
+      );
+      assert.ok(result.reports.length > 0, 'the run went on');
+      assert.deepEqual(lab.memory.newCards, { worker1: card }, 'left for the next run');
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
   test('a cluster of one: a step on no node (fan-out) does not hold up verify', async () => {
     const lab = new MemoryLab(1);
     const first = await run(lab);

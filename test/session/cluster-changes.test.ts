@@ -168,12 +168,34 @@ describe('who is in the cluster', () => {
       row,
       '192.168.0.60',
       { kind: 'ssh', identity },
-      'SHA256:pinned',
+      { pinned: 'SHA256:pinned' },
     );
     assert.ok(!other.ok && other.refused);
     assert.match(other.message, /not the SHA256:pinned given with --host-key/);
     assert.deepEqual(
-      checkNewCard(session, row, '192.168.0.60', { kind: 'ssh', identity }, 'SHA256:new'),
+      checkNewCard(
+        session,
+        row,
+        '192.168.0.60',
+        { kind: 'ssh', identity },
+        { pinned: 'SHA256:new' },
+      ),
+      { ok: true, identity },
+    );
+    const moved = checkNewCard(
+      session,
+      row,
+      '192.168.0.60',
+      { kind: 'ssh', identity },
+      { scanned: { ...identity, hostKey: 'ssh-ed25519 AAAAother', fingerprint: 'SHA256:other' } },
+    );
+    assert.ok(!moved.ok && moved.refused);
+    assert.match(
+      moved.message,
+      /offered the host key SHA256:other to the scan and SHA256:new a moment later: two machines/,
+    );
+    assert.deepEqual(
+      checkNewCard(session, row, '192.168.0.60', { kind: 'ssh', identity }, { scanned: identity }),
       { ok: true, identity },
     );
   });

@@ -62,7 +62,6 @@ export async function execCommand(
       results,
       exitCode,
       interrupted: work.interrupts.by !== undefined,
-      asRoot: options.sudo,
       commandLogPath: work.commandLog.path,
     });
     return exitCode;

@@ -43,8 +43,6 @@ export interface ExecEnd {
   results: readonly ExecResult[];
   exitCode: number;
   interrupted: boolean;
-  /** --sudo: a worker's command runs as root, beyond the reach of the login user's stop. */
-  asRoot: boolean;
   commandLogPath: string;
 }
 
@@ -58,13 +56,13 @@ export const failedNodesOf = (results: readonly NodeActionResult[]): string[] =>
   results.filter((result) => result.status === 'failed').map((result) => result.node);
 
 /** What a person reads when exec has ended. */
-export function execEndLines({ results, interrupted, asRoot, commandLogPath }: ExecEnd): string[] {
+export function execEndLines({ results, interrupted, commandLogPath }: ExecEnd): string[] {
   const failed = results.filter((result) => result.status === 'failed');
   const count = results.length;
   if (interrupted) {
     const unfinished = failed.map((each) => each.node).join(', ');
     return [
-      `Interrupted: nothing more was started, and what ran was told to stop${unfinished ? ` (${unfinished})` : ''}${asRoot ? '; on a worker, a command running as root may run on until it ends (sshd passes the stop on as the login user, who cannot signal root)' : ''}. Command log: ${commandLogPath}`,
+      `Interrupted: nothing more was started, and what ran was told to stop${unfinished ? ` (${unfinished})` : ''}. Command log: ${commandLogPath}`,
     ];
   }
   if (failed.length === 0)

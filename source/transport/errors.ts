@@ -263,7 +263,7 @@ export function commandKilled(node: string, what: string, signal: string): Trans
 export function aborted(node: string, what: string): TransportError {
   return new TransportError(node, 'aborted', {
     message: `${what} on ${node} was cancelled.`,
-    nextStep: 'Start the step again when you are ready.',
+    nextStep: 'Run it again when you are ready.',
   });
 }
 

@@ -359,9 +359,10 @@ export abstract class ShellNodeConnection implements NodeConnection {
   protected abstract execute(request: ExecuteRequest): Promise<RawResult>;
 
   /**
-   * Whether commands also get a timeout on the node itself. Over SSH, the KILL the wizard asks sshd
-   * for as it gives up reaches only the login user's processes (no pty, so no SIGHUP either): a
-   * command run as root goes on, so coreutils' `timeout` ends it there a second later.
+   * Whether commands also get a timeout on the node itself. Over SSH, the TERM the wizard asks sshd
+   * for as it gives up reaches the command (sudo relays it to root's), but a command that ignores
+   * it, or one the wizard stopped waiting for without a signal, would go on: coreutils' `timeout`
+   * ends it there a second later.
    */
   protected readonly timesOutOnNode: boolean = false;
 

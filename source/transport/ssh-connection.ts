@@ -181,8 +181,10 @@ export class SshNodeConnection extends ShellNodeConnection {
       stdout: channel,
       stderr: channel.stderr,
       ended,
-      // Closing the channel closes the process's pipes: sshd cannot signal a root process.
-      kill: () => channel.close(),
+      kill: () => {
+        stopSession(channel);
+        channel.close();
+      },
     };
   }
 
@@ -197,7 +199,7 @@ export class SshNodeConnection extends ShellNodeConnection {
         return;
       }
       try {
-        this.#client.exec(shellCommand(argv), (error, channel) => {
+        this.#client.exec(remoteCommandLine(argv), (error, channel) => {
           if (error) reject(this.#lost ?? new ChannelRefused(error.message));
           else resolve(channel);
         });
@@ -252,7 +254,7 @@ export class SshNodeConnection extends ShellNodeConnection {
         settled = true;
         cleanup();
         if (channel) {
-          killChannel(channel);
+          stopSession(channel);
           channel.close();
         }
         reject(error);
@@ -269,10 +271,7 @@ export class SshNodeConnection extends ShellNodeConnection {
       request.signal?.addEventListener('abort', onAbort, { once: true });
 
       try {
-        // `exec`: the command replaces the login shell, so it leads the session's process group, and
-        // the KILL sent when the wizard stops it (sshd's killpg of the session) reaches it and its
-        // children; coreutils' timeout, forked by the shell, would have a group of its own.
-        this.#client.exec(`exec ${shellCommand(request.argv)}`, (error, opened) => {
+        this.#client.exec(remoteCommandLine(request.argv), (error, opened) => {
           if (error) {
             if (!settled) {
               settled = true;
@@ -458,12 +457,22 @@ export async function connectOverSsh(options: SshConnectOptions): Promise<SshNod
 }
 
 /**
- * Asks sshd to KILL a command's session (RFC 4254 6.9; OpenSSH kills the session's process group
- * as the login user). ssh2's `channel.signal` sends nothing once our side of the channel ended
- * (its stdin is closed as every command starts: state `eof`), so the request goes through its
- * protocol while the channel is still open.
+ * The command line sshd gives the login shell: `exec` makes the command replace the shell, so it
+ * leads the session's process group and a stop (sshd's killpg of the session) reaches it and its
+ * children; coreutils' timeout, forked by the shell, would have made a group of its own.
  */
-function killChannel(channel: ClientChannel): void {
+function remoteCommandLine(argv: readonly string[]): string {
+  return `exec ${shellCommand(argv)}`;
+}
+
+/**
+ * Asks sshd to TERM a command's session (RFC 4254 6.9): OpenSSH signals the session's process
+ * group as the login user, and sudo, which runs as that user too, relays the TERM to the root
+ * command it started (a KILL would end sudo before it could). ssh2's `channel.signal` sends
+ * nothing once our side of the channel ended (its stdin is closed as every command starts: state
+ * `eof`), so the request goes through its protocol while the channel is still open.
+ */
+function stopSession(channel: ClientChannel): void {
   const open = channel as unknown as {
     outgoing?: { id?: number; state?: string };
     _client?: { _protocol?: { signal?: (id: number, name: string) => void } };
@@ -473,7 +482,7 @@ function killChannel(channel: ClientChannel): void {
     const protocol = open._client?._protocol;
     const state = open.outgoing?.state;
     if ((state === 'open' || state === 'eof') && id !== undefined && protocol?.signal)
-      protocol.signal(id, 'KILL');
-    else channel.signal('KILL');
+      protocol.signal(id, 'TERM');
+    else channel.signal('TERM');
   } catch {}
 }

@@ -192,49 +192,54 @@ describe('exec, reboot and shutdown on a 3-node lab', { timeout: 600_000 }, () =
     }
   });
 
-  test('stopped while it runs: exit 143, said in words, the command stopped on every node', async () => {
-    const [master] = lab.nodes as [LabNode];
-    // A sleep of its own length: the lab's init has sleeps of its own.
-    const sleeping = async () =>
-      Promise.all(
-        lab.nodes.map(
-          async (node) =>
-            (await node.runAsRoot("pgrep -a -x sleep | grep -q ' sleep 121$'")).code === 0,
-        ),
+  for (const [how, flags, seconds] of [
+    ['as the login user', [], 121],
+    ['as root (--sudo, password sudo)', ['--sudo'], 122],
+  ] as const) {
+    test(`stopped while it runs ${how}: exit 143, said in words, the command stopped on every node`, async () => {
+      const [master] = lab.nodes as [LabNode];
+      // A sleep of its own length: the lab's init has sleeps of its own.
+      const sleeping = async () =>
+        Promise.all(
+          lab.nodes.map(
+            async (node) =>
+              (await node.runAsRoot(`pgrep -a -x sleep | grep -q ' sleep ${seconds}$'`)).code === 0,
+          ),
+        );
+      // In the background (to be killed), where standard input is /dev/null: the password from a file.
+      await master.runAsPi('umask 077; cat > pw', { input: `${password}\n` });
+      const started = master.runAsPi(
+        `node ${cli} exec ${flags.join(' ')} --yes --password-file pw -- sleep ${seconds} & echo $! > /tmp/pcw-exec.pid; wait $!`,
+        { timeoutMs: 60_000 },
       );
-    // In the background (to be killed), where standard input is /dev/null: the password from a file.
-    await master.runAsPi('umask 077; cat > pw', { input: `${password}\n` });
-    const started = master.runAsPi(
-      `node ${cli} exec --yes --password-file pw -- sleep 121 & echo $! > /tmp/pcw-exec.pid; wait $!`,
-      { timeoutMs: 60_000 },
-    );
-    const deadline = Date.now() + 30_000;
-    while (!(await sleeping()).every(Boolean)) {
-      assert.ok(Date.now() < deadline, 'sleep 121 never ran on every node');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    assert.equal((await master.runAsRoot('kill -TERM "$(cat /tmp/pcw-exec.pid)"')).code, 0);
-    const stopped = await started;
-    assert.equal(stopped.code, 143, stopped.stdout + stopped.stderr);
-    assert.match(
-      stopped.stderr,
-      /Stopping: nothing more is started, and what runs is told to stop/,
-    );
-    assert.match(
-      stopped.stdout,
-      /Interrupted: nothing more was started, and what ran was told to stop/,
-    );
-    // The master's command is the wizard's child; a worker's gets the KILL sshd passes on to the
-    // session's process group: every one is stopped.
-    const after = Date.now() + 15_000;
-    while ((await sleeping()).some(Boolean)) {
-      assert.ok(
-        Date.now() < after,
-        `still sleeping after the stop (master, worker1, worker2): ${JSON.stringify(await sleeping())}`,
+      const deadline = Date.now() + 30_000;
+      while (!(await sleeping()).every(Boolean)) {
+        assert.ok(Date.now() < deadline, `sleep ${seconds} never ran on every node`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      assert.equal((await master.runAsRoot('kill -TERM "$(cat /tmp/pcw-exec.pid)"')).code, 0);
+      const stopped = await started;
+      assert.equal(stopped.code, 143, stopped.stdout + stopped.stderr);
+      assert.match(
+        stopped.stderr,
+        /Stopping: nothing more is started, and what runs is told to stop/,
       );
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  });
+      assert.match(
+        stopped.stdout,
+        /Interrupted: nothing more was started, and what ran was told to stop \(master, worker1, worker2\)\. Command log/,
+      );
+      // The master's command is the wizard's child; a worker's gets the TERM sshd passes on to
+      // its session (sudo relays it to root's): every one is stopped.
+      const after = Date.now() + 15_000;
+      while ((await sleeping()).some(Boolean)) {
+        assert.ok(
+          Date.now() < after,
+          `still sleeping after the stop (master, worker1, worker2): ${JSON.stringify(await sleeping())}`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    });
+  }
 
   test('bad input is refused in words with exit code 2, and nothing runs', async () => {
     const cases: Array<[string[], RegExp]> = [

@@ -45,7 +45,7 @@ describe("exec's lines", () => {
       ran('worker2', null),
     ];
     for (const result of results) reporter.onEvent({ type: 'finished', result });
-    reporter.end({ results, exitCode: 3, interrupted: false, asRoot: false, commandLogPath: log });
+    reporter.end({ results, exitCode: 3, interrupted: false, commandLogPath: log });
     assert.equal(
       text(),
       [
@@ -69,15 +69,11 @@ describe("exec's lines", () => {
     );
   });
 
-  test('stopped: what ran was told to stop; with --sudo, a root command on a worker may run on', () => {
+  test('stopped: what ran was told to stop, and where the log is', () => {
     const results = [ran('master', 0, '')];
-    const stopped = { results, exitCode: 143, interrupted: true, commandLogPath: log };
-    assert.deepEqual(execEndLines({ ...stopped, asRoot: false }), [
-      `Interrupted: nothing more was started, and what ran was told to stop. Command log: ${log}`,
-    ]);
-    assert.match(
-      execEndLines({ ...stopped, asRoot: true })[0]!,
-      /told to stop; on a worker, a command running as root may run on until it ends \(sshd passes the stop on as the login user, who cannot signal root\)\. Command log: /,
+    assert.deepEqual(
+      execEndLines({ results, exitCode: 143, interrupted: true, commandLogPath: log }),
+      [`Interrupted: nothing more was started, and what ran was told to stop. Command log: ${log}`],
     );
   });
 
@@ -86,7 +82,7 @@ describe("exec's lines", () => {
     const reporter = execJsonLines(out, ['id', '-u'], true);
     const results = [ran('master', 0, '0\n'), ran('worker1', 0, '0\n')];
     for (const result of results) reporter.onEvent({ type: 'finished', result });
-    reporter.end({ results, exitCode: 0, interrupted: false, asRoot: true, commandLogPath: log });
+    reporter.end({ results, exitCode: 0, interrupted: false, commandLogPath: log });
     const lines = text()
       .trim()
       .split('\n')

@@ -77,6 +77,7 @@ describe('JSON lines', () => {
         },
       },
       { type: 'step-finished', step: 'hostname' },
+      { type: 'warning', text: 'known_hosts: EACCES' },
     ];
     for (const event of events) reporter.onEvent(event);
     const reports = [
@@ -96,7 +97,7 @@ describe('JSON lines', () => {
       },
     ];
     reporter.end(outcome({ dryRun: true, failedNodes: ['master'], reports }), 3);
-    assert.equal(text().split('\n').length, 6, 'five lines and the final newline');
+    assert.equal(text().split('\n').length, 7, 'six lines and the final newline');
     assert.deepEqual(lines(), [
       { type: 'step-started', step: 'hostname', nodes: ['master', 'worker1'] },
       {
@@ -117,6 +118,7 @@ describe('JSON lines', () => {
         message: 'refused\nWhat to do: wait',
       },
       { type: 'step-finished', step: 'hostname' },
+      { type: 'warning', text: 'known_hosts: EACCES' },
       {
         type: 'summary',
         version: 1,

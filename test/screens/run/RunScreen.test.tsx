@@ -122,6 +122,16 @@ describe('RunScreen', () => {
     assert.match(frame, /1 retrying/);
   });
 
+  test("a warning from the run (the wizard's known_hosts not changed) stays in view", async () => {
+    const { instance, send } = renderRun();
+    const text =
+      'worker2\'s new card could not be trusted in /home/pi/.ssh/known_hosts (its old host keys are still there, so it is refused as "changed"): EACCES';
+    send({ type: 'warning', text }, started('preflight', names(5)), running('preflight', 'master'));
+    const frame = await waitForFrame(instance, '1 running');
+    assert.match(frame.replaceAll('\n', ' '), /⚠ worker2's new card could not be trusted in/);
+    assert.match(frame, /0\s+master/);
+  });
+
   test('a Pi a section ahead does not close the section the others are still in', async () => {
     const { instance, send } = renderRun({ nodes: 3 });
     send(started('preflight', names(3)));

@@ -62,7 +62,8 @@ export type ReviewTableAction =
   | { type: 'discovery'; open: boolean }
   | { type: 'notice'; text: string | undefined }
   | { type: 'removing'; index: number | undefined }
-  | { type: 'replace-start'; index: number }
+  /** `value`: where the row says it answers, when that is not its static address (found by d). */
+  | { type: 'replace-start'; index: number; value?: string }
   | { type: 'replace-edit'; edit: TextEdit }
   | { type: 'replace-asking' }
   | { type: 'replace-found'; identity: SshIdentity }
@@ -135,11 +136,13 @@ export function reviewTableReducer(
       return { ...state, notice: action.text };
     case 'removing':
       return { ...state, removing: action.index };
-    case 'replace-start':
+    case 'replace-start': {
+      const value = action.value ?? '';
       return {
         ...state,
-        replacing: { index: action.index, phase: 'address', value: '', cursor: 0 },
+        replacing: { index: action.index, phase: 'address', value, cursor: value.length },
       };
+    }
     case 'replace-edit': {
       if (state.replacing?.phase !== 'address') return state;
       const { value, cursor } = editText(state.replacing, action.edit);

@@ -122,7 +122,12 @@ export default function useReviewTable(
             type: 'notice',
             text: `${row.hostname} is the master: the wizard runs on it, so its card is not replaced from here`,
           });
-        else if (row) act({ type: 'replace-start', index: row.index });
+        else if (row)
+          act({
+            type: 'replace-start',
+            index: row.index,
+            ...(row.reachAt !== row.address ? { value: row.reachAt } : {}),
+          });
       } else if (input === 'a') {
         const added = actions.addRow();
         if ('problem' in added) act({ type: 'notice', text: `No Pi added: ${added.problem}` });

@@ -73,10 +73,15 @@ function renderReview() {
 const selectedLine = (frame: string) =>
   frame.split('\n').find((line) => line.startsWith('›')) ?? '';
 
-async function startReplacing(instance: ReturnType<typeof render>, address: string) {
+/** r, the address, Enter: resolves with the frame that shows what answered (or that nothing did). */
+async function startReplacing(
+  instance: ReturnType<typeof render>,
+  address: string,
+  answered: RegExp | string,
+) {
   await press(instance, 'r', 'Where does the new card answer now?');
   await typeText(instance, address);
-  await press(instance, keys.enter, (frame) => !frame.includes('Enter ask it'));
+  return press(instance, keys.enter, answered);
 }
 
 describe('replacing a re-flashed card from the review screen (key r)', () => {
@@ -99,32 +104,34 @@ describe('replacing a re-flashed card from the review screen (key r)', () => {
     await press(instance, keys.escape, "Nothing was changed: worker2's card stays trusted.");
 
     // Nothing answers there: said, and the address stays to correct (here: given up with Esc).
-    await startReplacing(instance, '127.0.0.4');
-    const nothing = await waitForFrame(
+    const nothing = await startReplacing(
       instance,
+      '127.0.0.4',
       /Nothing answers SSH at 127\.0\.0\.4 \(ECONNREFUSED\)/,
     );
     assert.match(nothing, / › 127\.0\.0\.4/);
     assert.match(nothing, /Enter ask it for its host key · Esc cancel/);
     await press(instance, keys.escape, "Nothing was changed: worker2's card stays trusted.");
     // The old card itself answers: refused in words.
-    await startReplacing(instance, '127.0.0.2');
-    await waitForFrame(
+    await startReplacing(
       instance,
+      '127.0.0.2',
       /offers worker2's old host key\s+\(SHA256:[^)]+\): that is the card the cluster already trusts,\s+not a re-flashed one/,
     );
     assert.deepEqual(store.getState().rows, before);
 
     // The new card: its key shown; any key but y cancels.
-    await startReplacing(instance, '127.0.0.3');
-    let frame = await waitForFrame(instance, `Its host key: ssh-ed25519 ${newCard.fingerprint}`);
+    let frame = await startReplacing(
+      instance,
+      '127.0.0.3',
+      `Its host key: ssh-ed25519 ${newCard.fingerprint}`,
+    );
     assert.match(frame, /It answers: SSH-2\.0-/);
     await press(instance, 'n', "Nothing was changed: worker2's card stays trusted.");
     assert.deepEqual(store.getState().rows, before);
     assert.equal(store.getState().run?.memory.newCards, undefined);
 
-    await startReplacing(instance, '127.0.0.3');
-    await waitForFrame(instance, `Its host key: ssh-ed25519 ${newCard.fingerprint}`);
+    await startReplacing(instance, '127.0.0.3', `Its host key: ssh-ed25519 ${newCard.fingerprint}`);
     frame = await press(instance, 'y', "worker2's new card is trusted for the next run");
     assert.match(selectedLine(frame), /2\s+eth0\s+192\.168\.0\.102\s+worker2\s+127\.0\.0\.3/);
     const { rows, run } = store.getState();
@@ -135,5 +142,10 @@ describe('replacing a re-flashed card from the review screen (key r)', () => {
     assert.deepEqual(run?.memory.retiredKeys, ['ssh-ed25519 AAAAw2 pi@worker2']);
     assert.equal(run?.memory.nodes?.worker2, undefined);
     assert.deepEqual(run?.results, { keys: {} });
+
+    // r again: where the row says it answers now is offered, ready for Enter.
+    frame = await press(instance, 'r', 'Where does the new card answer now?');
+    assert.match(frame, / › 127\.0\.0\.3/);
+    await press(instance, keys.escape, 'Nothing was changed');
   });
 });

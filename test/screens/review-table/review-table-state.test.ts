@@ -96,6 +96,15 @@ describe('review table state', () => {
       panelLines(reviewTableReducer(initialReviewTableState, { type: 'replace-start', index: 2 })),
       6,
     );
+    assert.deepEqual(
+      reviewTableReducer(initialReviewTableState, {
+        type: 'replace-start',
+        index: 2,
+        value: '192.168.0.23',
+      }).replacing,
+      { index: 2, phase: 'address', value: '192.168.0.23', cursor: 12 },
+      'where discovery found it: ready to confirm with Enter',
+    );
     assert.equal(issueLines(0, false), 1);
     assert.equal(issueLines(2, true), 3);
     assert.equal(issueLines(9, true), 7);

@@ -5,8 +5,6 @@ export interface PublicKey {
   type: string;
   blob: string;
   comment: string;
-  /** The whole line as written, options included. */
-  line: string;
 }
 
 const keyTypes =
@@ -25,7 +23,6 @@ export function parsePublicKey(line: string): PublicKey | undefined {
     type: fields[typeIndex]!,
     blob,
     comment: fields.slice(typeIndex + 2).join(' '),
-    line: trimmed,
   };
 }
 

@@ -215,10 +215,8 @@ export function removeRow(
   state: AppData,
   index: number,
 ): { problem: string } | { change: Partial<AppData> } {
-  const row = state.rows.find((each) => each.index === index);
-  if (!row) return { problem: `there is no Pi ${index}` };
-  if (row.index === 0)
-    return { problem: `${row.hostname} is the master: the wizard runs on it, so it stays` };
+  const row = workerAt(state, index);
+  if ('problem' in row) return row;
   const { settings, rows, rowsEdited, run } = withoutNode(sessionOf(state), row.hostname);
   return { change: { settings, rows, rowsEdited, ...(run ? { run } : {}) } };
 }
@@ -234,10 +232,8 @@ export function replaceRow(
   reachAt: string,
   hostKey: string,
 ): { problem: string } | { change: Partial<AppData> } {
-  const row = state.rows.find((each) => each.index === index);
-  if (!row) return { problem: `there is no Pi ${index}` };
-  if (row.index === 0)
-    return { problem: `${row.hostname} is the master: the wizard runs on it, so it stays` };
+  const row = workerAt(state, index);
+  if ('problem' in row) return row;
   const { rows, run } = withReplacedNode(sessionOf(state), row.hostname, reachAt, hostKey);
   return {
     change: {
@@ -246,6 +242,15 @@ export function replaceRow(
       ...(run ? { run } : {}),
     },
   };
+}
+
+/** The worker with this Pi number, or why there is none (the master stays: the wizard runs on it). */
+function workerAt(state: AppData, index: number): NodeRow | { problem: string } {
+  const row = state.rows.find((each) => each.index === index);
+  if (!row) return { problem: `there is no Pi ${index}` };
+  if (row.index === 0)
+    return { problem: `${row.hostname} is the master: the wizard runs on it, so it stays` };
+  return row;
 }
 
 /** The state as the session file holds it, for the changes that work on sessions. */

@@ -1,5 +1,5 @@
-// The I/O the discovery and review screens ask for, handed in by the command: the screen starts a scan or an
-// identify through these and only draws what comes back.
+// The I/O the discovery and review screens ask for, handed in by the command: a screen starts a
+// scan, an identify or a probe through these and only draws what comes back.
 import type { IdentifyOutcome, IdentifyTarget } from '../../discovery/identify-board.js';
 import type { Discovery } from '../../discovery/run-discovery.js';
 import type { ScanProgress } from '../../discovery/scan-subnet.js';

@@ -23,9 +23,10 @@ import {
  * The review's keys. In the table: ↑/↓/PgUp/PgDn/Home/End select a row, Enter or e edits it,
  * c continues (only with a valid table), d opens the discovery screen over the table, a adds a Pi
  * after the last row (the cluster growing) and edits where it answers now, x takes the selected
- * Pi out of the cluster once y confirms it, r replaces the selected Pi's card (re-flashed: where it
- * answers now, then its host key confirmed with y), Esc goes back to the form. While editing: Tab/↑/↓ move
- * between the row's fields, Enter saves the row, Esc drops the edit, other keys edit the field.
+ * Pi out of the cluster once y confirms it, r replaces the selected Pi's card (re-flashed: where
+ * it answers now, then its host key confirmed with y), Esc goes back to the form. While editing:
+ * Tab/↑/↓ move between the row's fields, Enter saves the row, Esc drops the edit, other keys edit
+ * the field.
  */
 export default function useReviewTable(
   store: AppStore,

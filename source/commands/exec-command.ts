@@ -7,16 +7,19 @@ import { execJsonLines, execPlainLines, failedNodesOf } from '../reporters/clust
 import { shellCommand } from '../transport/shell-quote.js';
 import { nodesExitCode } from './exit-codes.js';
 import { type CommandIo, processIo } from './run-command.js';
-import { chooseRows, loadSavedCluster, type Refused, startClusterWork } from './saved-cluster.js';
+import {
+  chooseRows,
+  loadSavedCluster,
+  type Refused,
+  refusedWith,
+  startClusterWork,
+} from './saved-cluster.js';
 
 export async function execCommand(
   options: ExecOptions,
   io: CommandIo = processIo,
 ): Promise<number> {
-  const fail = (refusal: Refused) => {
-    if (refusal.message) io.stderr.write(`${refusal.message}\n`);
-    return refusal.exitCode;
-  };
+  const fail = (refusal: Refused) => refusedWith(io, refusal);
   const loaded = loadSavedCluster(options.sessionName, io);
   if (!loaded.ok) return fail(loaded);
   const { session } = loaded;

@@ -30,16 +30,11 @@ import {
   type CommandIo,
   findWhereRowsAnswer,
   type KnownPassword,
+  processIo,
   readRunPassword,
   runCommand,
 } from './run-command.js';
-import { loadSavedCluster } from './saved-cluster.js';
-
-const processIo: CommandIo = {
-  stdin: process.stdin,
-  stdout: process.stdout,
-  stderr: process.stderr,
-};
+import { loadSavedCluster, refusedWith } from './saved-cluster.js';
 
 /** What a change does, before it is made: lines for the person, and the session it leads to. */
 interface Prepared {
@@ -59,7 +54,7 @@ export async function membershipCommand(
     return code;
   };
   const loaded = loadSavedCluster(options.sessionName, io);
-  if (!loaded.ok) return loaded.message ? fail(loaded.message, loaded.exitCode) : loaded.exitCode;
+  if (!loaded.ok) return refusedWith(io, loaded);
   const { session, file: sessionFile } = loaded;
   const prepared = await prepare(options.change, session, io, knownHostsPath);
   if (typeof prepared === 'string') return fail(prepared);

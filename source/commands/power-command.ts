@@ -9,16 +9,13 @@ import { powerJsonLines, powerPlainLines } from '../reporters/cluster-action-lin
 import { formatTransportError } from '../transport/errors.js';
 import { exitCodes, nodesExitCode } from './exit-codes.js';
 import { ask, type CommandIo, processIo } from './run-command.js';
-import { loadSavedCluster, type Refused, startClusterWork } from './saved-cluster.js';
+import { loadSavedCluster, type Refused, refusedWith, startClusterWork } from './saved-cluster.js';
 
 export async function powerCommand(
   options: PowerOptions,
   io: CommandIo = processIo,
 ): Promise<number> {
-  const fail = (refusal: Refused) => {
-    if (refusal.message) io.stderr.write(`${refusal.message}\n`);
-    return refusal.exitCode;
-  };
+  const fail = (refusal: Refused) => refusedWith(io, refusal);
   const usage = (message: string) => fail({ ok: false, exitCode: exitCodes.usage, message });
   const loaded = loadSavedCluster(options.sessionName, io);
   if (!loaded.ok) return fail(loaded);

@@ -15,6 +15,12 @@ import { type CommandIo, describeIssue, readRunPassword } from './run-command.js
 
 export type Refused = { ok: false; exitCode: number; message?: string };
 
+/** A refusal said on standard error; its exit code. */
+export function refusedWith(io: CommandIo, refusal: Refused): number {
+  if (refusal.message) io.stderr.write(`${refusal.message}\n`);
+  return refusal.exitCode;
+}
+
 /** The session's cluster, checked as run checks it, and its file (to save a changed cluster). */
 export function loadSavedCluster(
   sessionName: string,
